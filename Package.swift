@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every vitals target builds with (STYLE.md 15).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "vitals",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vitals", targets: ["vitals"]),
+        .library(name: "VitalsTestKit", targets: ["VitalsTestKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "VitalsCore", swiftSettings: strict),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "VitalsConfig", dependencies: ["VitalsCore", "CYAML"], swiftSettings: strict),
+        .target(name: "VitalsProcFS", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .target(name: "VitalsSamplers", dependencies: ["VitalsCore", "VitalsProcFS"], swiftSettings: strict),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(
+            name: "VitalsSystemd",
+            dependencies: ["VitalsCore", "CSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "VitalsServer",
+            dependencies: [
+                "VitalsCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "VitalsDaemon",
+            dependencies: [
+                "VitalsCore", "VitalsConfig", "VitalsProcFS", "VitalsSamplers", "VitalsSystemd", "VitalsServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "vitals",
+            dependencies: [
+                "VitalsDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "VitalsTestKit", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsTestKit"], swiftSettings: strict),
+        .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig", "VitalsTestKit"], swiftSettings: strict),
+        .testTarget(name: "VitalsProcFSTests", dependencies: ["VitalsProcFS", "VitalsTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "VitalsSamplersTests",
+            dependencies: ["VitalsSamplers", "VitalsTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VitalsServerTests",
+            dependencies: ["VitalsServer", "VitalsDaemon", "VitalsTestKit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["VitalsTestKit"],
+            swiftSettings: strict
+        ),
+    ]
+)

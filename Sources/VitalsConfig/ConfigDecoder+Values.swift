@@ -1,0 +1,149 @@
+public import VitalsCore
+
+/// Readers for single values: each checks the node, records its source, or files an issue that
+/// says what was expected.
+extension ConfigDecoder {
+    mutating func issue(_ n: YAMLNode, _ path: String, _ message: String) {
+        issues.append(ConfigIssue(source: n.source, path: path, message: message))
+    }
+
+    mutating func note(_ path: String, _ n: YAMLNode) { provenance[path] = n.source }
+
+    /// The entries of a mapping, checking for duplicate and unknown keys (with a did-you-mean).
+    mutating func fields(_ n: YAMLNode, _ path: String, known: [String]) -> [String: YAMLNode]? {
+        guard let pairs = mapping(n, path) else { return nil }
+        var out: [String: YAMLNode] = [:]
+        for (k, v) in pairs {
+            guard let key = k.scalar else {
+                issue(k, path, "keys must be plain words, got \(k.shape)")
+                continue
+            }
+            let full = path.isEmpty ? key : "\(path).\(key)"
+            if out[key] != nil {
+                issue(k, full, "duplicate key; keep one")
+            } else if !known.contains(key) {
+                let hint = Suggest.closest(to: key, in: known).map { "; did you mean \"\($0)\"?" } ?? "; known keys: \(known.joined(separator: ", "))"
+                issue(k, full, "unknown key\(hint)")
+            } else {
+                out[key] = v
+            }
+        }
+        return out
+    }
+
+    mutating func mapping(_ n: YAMLNode, _ path: String) -> [(key: YAMLNode, value: YAMLNode)]? {
+        if case .mapping(let pairs) = n.kind { return pairs }
+        if n.isNull { return [] }
+        issue(n, path, "expected a mapping of keys, got \(n.shape)")
+        return nil
+    }
+
+    mutating func duration(_ n: YAMLNode, _ path: String, atLeast minimum: Duration) -> Duration? {
+        if let s = n.scalar, let d = Units.parseDuration(s), d >= minimum {
+            note(path, n)
+            return d
+        }
+        issue(n, path, "expected a duration of at least \(Units.formatDuration(minimum)) such as 30s, 5m or 1h, got \(n.shape)")
+        return nil
+    }
+
+    mutating func percent(_ n: YAMLNode, _ path: String) -> Double? {
+        if let s = n.scalar, let v = Double(s.hasSuffix("%") ? String(s.dropLast()) : s), v >= 0, v <= 100 {
+            note(path, n)
+            return v
+        }
+        issue(n, path, "expected a percentage 0-100, got \(n.shape)")
+        return nil
+    }
+
+    mutating func number(_ n: YAMLNode, _ path: String, atLeast minimum: Double) -> Double? {
+        if let s = n.scalar, let v = Double(s), v.isFinite, v >= minimum {
+            note(path, n)
+            return v
+        }
+        issue(n, path, "expected a number of at least \(Units.formatNumber(minimum)), got \(n.shape)")
+        return nil
+    }
+
+    mutating func integer(_ n: YAMLNode, _ path: String, _ range: ClosedRange<Int>) -> Int? {
+        if let s = n.scalar, let v = Int(s), range.contains(v) {
+            note(path, n)
+            return v
+        }
+        issue(n, path, "expected a whole number \(range.lowerBound)-\(range.upperBound), got \(n.shape)")
+        return nil
+    }
+
+    mutating func bytes(_ n: YAMLNode, _ path: String) -> Double? {
+        if let s = n.scalar, let v = Units.parseBytes(s), v >= 0 {
+            note(path, n)
+            return v
+        }
+        issue(n, path, "expected a size such as 500MiB or 10GB, got \(n.shape)")
+        return nil
+    }
+
+    mutating func bool(_ n: YAMLNode, _ path: String) -> Bool? {
+        switch n.scalar?.lowercased() {
+        case "true", "yes", "on":
+            note(path, n)
+            return true
+        case "false", "no", "off":
+            note(path, n)
+            return false
+        default:
+            issue(n, path, "expected true or false, got \(n.shape)")
+            return nil
+        }
+    }
+
+    mutating func oneOf(_ n: YAMLNode, _ path: String, _ allowed: [String]) -> String? {
+        if let s = n.scalar, allowed.contains(s) {
+            note(path, n)
+            return s
+        }
+        let hint = n.scalar.flatMap { Suggest.closest(to: $0, in: allowed) }.map { "; did you mean \"\($0)\"?" } ?? ""
+        issue(n, path, "expected one of \(allowed.joined(separator: ", ")), got \(n.shape)\(hint)")
+        return nil
+    }
+
+    mutating func absolutePath(_ n: YAMLNode, _ path: String) -> String? {
+        if let s = n.scalar, s.hasPrefix("/") {
+            note(path, n)
+            return s
+        }
+        issue(n, path, "expected an absolute path, got \(n.shape)")
+        return nil
+    }
+
+    mutating func stringList(_ n: YAMLNode, _ path: String) -> [String]? {
+        if n.isNull {
+            note(path, n)
+            return []
+        }
+        guard case .sequence(let items) = n.kind else {
+            issue(n, path, "expected a list such as [nfs4, cifs], got \(n.shape)")
+            return nil
+        }
+        var out: [String] = []
+        for (i, item) in items.enumerated() {
+            guard let s = item.scalar else {
+                issue(item, "\(path)[\(i)]", "expected a word, got \(item.shape)")
+                continue
+            }
+            out.append(s)
+        }
+        note(path, n)
+        return out
+    }
+}
+
+extension BuiltinCheck {
+    /// Whether the check's value is a percentage (0-100).
+    var isPercent: Bool {
+        switch self {
+        case .swapIn, .oomKills, .load: false
+        default: true
+        }
+    }
+}

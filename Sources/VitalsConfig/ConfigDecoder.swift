@@ -1,0 +1,162 @@
+public import VitalsCore
+
+/// Turns a YAML node tree into a validated `Config`, collecting every problem instead of stopping
+/// at the first, and remembering where each value came from.
+struct ConfigDecoder {
+    var issues: [ConfigIssue] = []
+    var provenance: [String: ConfigSource] = [:]
+
+    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "thresholds"]
+    static let levelKeys = ["enabled", "warning", "warning_clear", "critical", "critical_clear", "raise_after", "clear_after"]
+    static let floorKeys = ["warning_free_below", "critical_free_below"]
+
+    mutating func decode(_ root: YAMLNode?) -> Config {
+        var c = Config()
+        guard let root else { return c }
+        guard let f = fields(root, "", known: Self.rootKeys) else { return c }
+        if let n = f["interval"], let d = duration(n, "interval", atLeast: .seconds(1)) { c.interval = d }
+        if let n = f["procfs_root"], let s = absolutePath(n, "procfs_root") { c.procfsRoot = s }
+        if let n = f["socket"] {
+            if n.isNull || n.scalar == "auto" {
+                note("socket", n)
+            } else if let s = absolutePath(n, "socket") {
+                c.socketPath = s
+            }
+        }
+        if let n = f["log"], let lf = fields(n, "log", known: ["level", "target"]) {
+            if let l = lf["level"], let v = oneOf(l, "log.level", LogConfig.levels) { c.log.level = v }
+            if let t = lf["target"], let v = oneOf(t, "log.target", LogConfig.Target.allCases.map(\.rawValue)) {
+                c.log.target = LogConfig.Target(rawValue: v)!
+            }
+        }
+        if let n = f["disk"],
+            let df = fields(n, "disk", known: ["include_tmpfs", "exclude_types", "exclude_mounts", "statvfs_timeout"])
+        {
+            if let v = df["include_tmpfs"], let b = bool(v, "disk.include_tmpfs") { c.disk.includeTmpfs = b }
+            if let v = df["exclude_types"], let l = stringList(v, "disk.exclude_types") { c.disk.excludeTypes = l }
+            if let v = df["exclude_mounts"], let l = stringList(v, "disk.exclude_mounts") {
+                for (i, m) in l.enumerated() where !m.hasPrefix("/") {
+                    issue(v, "disk.exclude_mounts[\(i)]", "expected an absolute mount point such as /mnt/backup, got \"\(m)\"")
+                }
+                c.disk.excludeMounts = l
+            }
+            if let v = df["statvfs_timeout"], let d = duration(v, "disk.statvfs_timeout", atLeast: .milliseconds(100)) {
+                c.disk.statvfsTimeout = d
+            }
+        }
+        if c.disk.statvfsTimeout >= c.interval, provenance["disk.statvfs_timeout"] != nil, let n = f["disk"] {
+            issue(
+                n, "disk.statvfs_timeout",
+                "\(Units.formatDuration(c.disk.statvfsTimeout)) must be shorter than interval \(Units.formatDuration(c.interval)) so a hung mount cannot delay a cycle")
+        }
+        if let n = f["file_handles"], let ff = fields(n, "file_handles", known: ["top_processes"]),
+            let v = ff["top_processes"], let i = integer(v, "file_handles.top_processes", 0...100)
+        {
+            c.fileHandles.topProcesses = i
+        }
+        if let n = f["thresholds"], let tf = fields(n, "thresholds", known: BuiltinCheck.allCases.map(\.rawValue)) {
+            for check in BuiltinCheck.allCases {
+                guard let node = tf[check.rawValue] else { continue }
+                let path = "thresholds.\(check.rawValue)"
+                var known = Self.levelKeys
+                if check == .disk { known += Self.floorKeys }
+                if check.perMount { known.append("mounts") }
+                guard let lf = fields(node, path, known: known) else { continue }
+                let spec = thresholds(lf, path, base: check.defaultSpec, check: check)
+                var mounts: [String: ThresholdSpec] = [:]
+                if let m = lf["mounts"], let entries = mapping(m, "\(path).mounts") {
+                    for (key, value) in entries {
+                        guard let mount = key.scalar, mount.hasPrefix("/") else {
+                            issue(key, "\(path).mounts", "expected a mount point such as /srv as key, got \(key.shape)")
+                            continue
+                        }
+                        let mpath = "\(path).mounts.\(mount)"
+                        guard let mf = fields(value, mpath, known: known.filter { $0 != "mounts" }) else { continue }
+                        mounts[mount] = thresholds(mf, mpath, base: spec, check: check)
+                    }
+                }
+                c.thresholds[check.rawValue] = CheckThresholds(spec: spec, mounts: mounts)
+            }
+        }
+        return c
+    }
+
+    // MARK: thresholds
+
+    mutating func thresholds(_ f: [String: YAMLNode], _ path: String, base: ThresholdSpec, check: BuiltinCheck) -> ThresholdSpec {
+        var s = base
+        if let n = f["enabled"], let b = bool(n, "\(path).enabled") { s.enabled = b }
+        s.warning = level(f, path, "warning", base: base.warning, direction: base.direction, check: check)
+        s.critical = level(f, path, "critical", base: base.critical, direction: base.direction, check: check)
+        if let w = s.warning, let c = s.critical, s.direction == .above ? c.trigger < w.trigger : c.trigger > w.trigger,
+            let n = f["critical"] ?? f["warning"]
+        {
+            issue(
+                n, "\(path).critical",
+                "critical \(Units.formatNumber(c.trigger)) must not be below warning \(Units.formatNumber(w.trigger))")
+        }
+        if let n = f["raise_after"], let d = debounce(n, "\(path).raise_after") { s.raiseAfter = d }
+        if let n = f["clear_after"], let d = debounce(n, "\(path).clear_after") { s.clearAfter = d }
+        return s
+    }
+
+    mutating func level(
+        _ f: [String: YAMLNode], _ path: String, _ name: String, base: Level?, direction: ThresholdDirection,
+        check: BuiltinCheck
+    ) -> Level? {
+        var result = base
+        if let n = f[name] {
+            if n.isNull {
+                note("\(path).\(name)", n)
+                result = nil
+            } else if let v = limitValue(n, "\(path).\(name)", check: check) {
+                let gap = base.map { abs($0.trigger - $0.clear) } ?? (check.isPercent ? 5 : 0)
+                result = Level(trigger: v, clear: direction == .above ? v - gap : v + gap, freeBelow: base?.freeBelow)
+            }
+        }
+        if let n = f["\(name)_clear"] {
+            if result == nil {
+                issue(n, "\(path).\(name)_clear", "has no \(name) level to clear; set \(name) too or remove this key")
+            } else if let v = limitValue(n, "\(path).\(name)_clear", check: check) {
+                result!.clear = v
+            }
+        }
+        if let l = result, direction == .above ? l.clear > l.trigger : l.clear < l.trigger,
+            let n = f["\(name)_clear"] ?? f[name]
+        {
+            issue(
+                n, "\(path).\(name)_clear",
+                "\(Units.formatNumber(l.clear)) must be at or below \(name) \(Units.formatNumber(l.trigger)) (the level clears once the value falls back below it)")
+        }
+        if let n = f["\(name)_free_below"] {
+            if n.isNull {
+                note("\(path).\(name)_free_below", n)
+                result?.freeBelow = nil
+            } else if let b = bytes(n, "\(path).\(name)_free_below") {
+                if result == nil { issue(n, "\(path).\(name)_free_below", "has no \(name) level; set \(name) too") }
+                result?.freeBelow = b
+            }
+        }
+        return result
+    }
+
+    mutating func limitValue(_ n: YAMLNode, _ path: String, check: BuiltinCheck) -> Double? {
+        if check.isPercent { return percent(n, path) }
+        return number(n, path, atLeast: 0)
+    }
+
+    mutating func debounce(_ n: YAMLNode, _ path: String) -> Debounce? {
+        if let s = n.scalar {
+            if let i = Int(s), i >= 1 {
+                note(path, n)
+                return .samples(i)
+            }
+            if let d = Units.parseDuration(s) {
+                note(path, n)
+                return .duration(d)
+            }
+        }
+        issue(n, path, "expected a sample count (e.g. 3) or a duration (e.g. 5m), got \(n.shape)")
+        return nil
+    }
+}

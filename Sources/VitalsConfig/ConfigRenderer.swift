@@ -1,0 +1,90 @@
+public import VitalsCore
+
+/// Prints the effective configuration as YAML that `config check` accepts, each value followed by
+/// where it came from (`# default`, `# vitals.yaml:12:14`, `# environment VITALS_INTERVAL`).
+public enum ConfigRenderer {
+    public static func render(_ loaded: LoadedConfig) -> String {
+        var r = Lines(provenance: loaded.provenance)
+        let c = loaded.config
+        r.header("vitals effective configuration; file: \(loaded.file ?? "none (embedded defaults)")")
+        r.value(0, "interval", Units.formatDuration(c.interval))
+        r.value(0, "procfs_root", c.procfsRoot)
+        r.value(0, "socket", c.socketPath ?? "auto")
+        r.section(0, "log")
+        r.value(1, "log.level", c.log.level)
+        r.value(1, "log.target", c.log.target.rawValue)
+        r.section(0, "disk")
+        r.value(1, "disk.include_tmpfs", "\(c.disk.includeTmpfs)")
+        r.value(1, "disk.exclude_types", list(c.disk.excludeTypes))
+        r.value(1, "disk.exclude_mounts", list(c.disk.excludeMounts))
+        r.value(1, "disk.statvfs_timeout", Units.formatDuration(c.disk.statvfsTimeout))
+        r.section(0, "file_handles")
+        r.value(1, "file_handles.top_processes", "\(c.fileHandles.topProcesses)")
+        r.section(0, "thresholds")
+        for check in BuiltinCheck.allCases {
+            guard let t = c.thresholds[check.rawValue] else { continue }
+            let path = "thresholds.\(check.rawValue)"
+            r.section(1, check.rawValue, comment: check.summary)
+            spec(&r, 2, path, t.spec, check: check, parent: nil)
+            if check.perMount && !t.mounts.isEmpty {
+                r.section(2, "mounts")
+                for (mount, s) in t.mounts.sorted(by: { $0.key < $1.key }) {
+                    r.section(3, quote(mount))
+                    spec(&r, 4, "\(path).mounts.\(mount)", s, check: check, parent: path)
+                }
+            }
+        }
+        return r.text
+    }
+
+    private static func spec(_ r: inout Lines, _ depth: Int, _ path: String, _ s: ThresholdSpec, check: BuiltinCheck, parent: String?) {
+        func num(_ v: Double?) -> String { v.map(Units.formatNumber) ?? "off" }
+        r.value(depth, "\(path).enabled", "\(s.enabled)", parent: parent)
+        r.value(depth, "\(path).warning", num(s.warning?.trigger), parent: parent)
+        if let w = s.warning { r.value(depth, "\(path).warning_clear", num(w.clear), parent: parent) }
+        r.value(depth, "\(path).critical", num(s.critical?.trigger), parent: parent)
+        if let c = s.critical { r.value(depth, "\(path).critical_clear", num(c.clear), parent: parent) }
+        if check == .disk {
+            r.value(depth, "\(path).warning_free_below", s.warning?.freeBelow.map(bytes) ?? "off", parent: parent)
+            r.value(depth, "\(path).critical_free_below", s.critical?.freeBelow.map(bytes) ?? "off", parent: parent)
+        }
+        r.value(depth, "\(path).raise_after", "\(s.raiseAfter)", parent: parent)
+        r.value(depth, "\(path).clear_after", "\(s.clearAfter)", parent: parent)
+    }
+
+    private static func bytes(_ v: Double) -> String { Units.formatBytes(v).replacingSpace }
+    private static func list(_ l: [String]) -> String { "[" + l.map(quote).joined(separator: ", ") + "]" }
+    private static func quote(_ s: String) -> String {
+        s.contains(where: { " :#[]{},'\"".contains($0) }) ? "\"\(s)\"" : s
+    }
+
+    private struct Lines {
+        var provenance: [String: ConfigSource]
+        var text = ""
+
+        mutating func header(_ s: String) { text += "# \(s)\n" }
+
+        mutating func section(_ depth: Int, _ key: String, comment: String? = nil) {
+            text += String(repeating: "  ", count: depth) + key + ":" + (comment.map { "  # \($0)" } ?? "") + "\n"
+        }
+
+        mutating func value(_ depth: Int, _ path: String, _ value: String, parent: String? = nil) {
+            let key = path.split(separator: ".").last.map(String.init) ?? path
+            var line = String(repeating: "  ", count: depth) + "\(key): \(value)"
+            while line.count < 44 { line += " " }
+            let source: String
+            if let s = provenance[path] {
+                source = s.description
+            } else if let parent, let s = provenance["\(parent).\(key)"] {
+                source = "inherited from \(s)"
+            } else {
+                source = "default"
+            }
+            text += "\(line) # \(source)\n"
+        }
+    }
+}
+
+extension String {
+    var replacingSpace: String { String(self.filter { $0 != " " }) }
+}

@@ -1,0 +1,189 @@
+/// The evaluated state of one check instance, as the status API shows it.
+public struct CheckStatus: Sendable, Codable, Equatable {
+    public var check: String
+    public var resource: String
+    public var severity: Severity
+    /// States value and limit: "disk /srv 96.2% used, above critical 95%; 3.1 GiB free".
+    public var message: String
+    public var value: Double?
+    /// The limit the message refers to, when there is one.
+    public var threshold: Double?
+    /// Unix time (s) when the check entered its severity.
+    public var since: Double
+    /// Unix time (s) of the latest evaluation.
+    public var evaluatedAt: Double
+    /// A change waiting for its debounce: "critical after 2 of 3 samples".
+    public var pending: String?
+
+    enum CodingKeys: String, CodingKey {
+        case check, resource, severity, message, value, threshold, since, pending
+        case evaluatedAt = "evaluated_at"
+    }
+}
+
+/// A check moved from one severity to another, or got its first result (`from` is nil).
+public struct Transition: Sendable, Equatable {
+    public var key: CheckKey
+    /// The previous severity; nil on the check's first evaluation.
+    public var from: Severity?
+    public var to: Severity
+    public var status: CheckStatus
+}
+
+/// Evaluates observations against thresholds, one state machine per check instance: hysteresis
+/// through `ThresholdSpec.level`, then raise/clear debounce by samples or duration.
+///
+/// Pure: time comes in as an `Instant` (monotonic, for debounce) and a wall-clock `timestamp`
+/// (for display). Changes to and from `unknown` are immediate; debounce applies between ok,
+/// warning and critical.
+public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
+    private struct Pending: Sendable {
+        var worse: Bool
+        var count: Int
+        var since: Instant
+    }
+
+    private struct Entry: Sendable {
+        var status: CheckStatus
+        var pending: Pending?
+    }
+
+    private var entries: [CheckKey: Entry] = [:]
+
+    public init() {}
+
+    /// The current status of every check evaluated so far, ordered by check and resource.
+    public var statuses: [CheckStatus] {
+        entries.keys.sorted().compactMap { entries[$0]?.status }
+    }
+
+    /// Forgets checks not in `keep` (a mount that went away, a check that was disabled).
+    public mutating func retain(only keep: Set<CheckKey>) {
+        entries = entries.filter { keep.contains($0.key) }
+    }
+
+    /// Evaluates one observation; returns the transition when the severity changed.
+    public mutating func evaluate(
+        _ obs: Observation, spec: ThresholdSpec, at now: Instant, timestamp: Double
+    ) -> Transition? {
+        let key = obs.key
+        let isNew = entries[key] == nil
+        var entry =
+            entries[key]
+            ?? Entry(
+                status: CheckStatus(
+                    check: obs.check, resource: obs.resource, severity: .ok, message: "", value: nil,
+                    threshold: nil, since: timestamp, evaluatedAt: timestamp, pending: nil),
+                pending: nil)
+        defer { entries[key] = entry }
+        let old = entry.status.severity
+        entry.status.evaluatedAt = timestamp
+
+        let target: Severity
+        switch obs.reading {
+        case .unknown(let reason):
+            entry.pending = nil
+            entry.status.value = nil
+            entry.status.threshold = nil
+            entry.status.pending = nil
+            entry.status.message = "\(obs.subject) unknown: \(reason)"
+            return move(&entry, to: .unknown, from: old, at: timestamp, first: isNew)
+        case .notApplicable(let reason):
+            entry.pending = nil
+            entry.status.value = nil
+            entry.status.threshold = nil
+            entry.status.pending = nil
+            entry.status.message = "\(obs.subject): \(reason)"
+            return move(&entry, to: .ok, from: old, at: timestamp, first: isNew)
+        case .value(let v) where !v.isFinite:
+            entry.pending = nil
+            entry.status.value = nil
+            entry.status.threshold = nil
+            entry.status.pending = nil
+            entry.status.message = "\(obs.subject) unknown: the value is not a finite number"
+            return move(&entry, to: .unknown, from: old, at: timestamp, first: isNew)
+        case .value(let v):
+            entry.status.value = v
+            let base: Severity = (old == .unknown || old == .stale) ? .ok : old
+            target = spec.level(of: v, free: obs.freeBytes, current: base)
+            if old == .unknown || old == .stale || target == old {
+                entry.pending = nil
+            } else {
+                let worse = target.rank > old.rank
+                var p = entry.pending.flatMap { $0.worse == worse ? $0 : nil } ?? Pending(worse: worse, count: 0, since: now)
+                p.count += 1
+                entry.pending = p
+                let debounce = worse ? spec.raiseAfter : spec.clearAfter
+                if !Self.satisfied(debounce, pending: p, now: now) {
+                    entry.status.pending = Self.describePending(target, debounce, pending: p, now: now)
+                    entry.status.message = Self.message(obs, v, old, spec)
+                    entry.status.threshold = Self.limit(of: old, spec)
+                    return nil
+                }
+                entry.pending = nil
+            }
+            entry.status.pending = nil
+            entry.status.message = Self.message(obs, v, target, spec)
+            entry.status.threshold = Self.limit(of: target == .ok ? .warning : target, spec)
+            return move(&entry, to: target, from: old, at: timestamp, first: isNew)
+        }
+    }
+
+    private func move(_ entry: inout Entry, to new: Severity, from old: Severity, at timestamp: Double, first: Bool) -> Transition? {
+        entry.status.severity = new
+        guard new != old || first else { return nil }
+        if new != old { entry.status.since = timestamp }
+        return Transition(
+            key: CheckKey(check: entry.status.check, resource: entry.status.resource), from: first ? nil : old, to: new,
+            status: entry.status)
+    }
+
+    private static func satisfied(_ d: Debounce, pending p: Pending, now: Instant) -> Bool {
+        switch d {
+        case .samples(let n): p.count >= n
+        case .duration(let limit): p.since.duration(to: now) >= limit
+        }
+    }
+
+    private static func describePending(_ target: Severity, _ d: Debounce, pending p: Pending, now: Instant) -> String {
+        switch d {
+        case .samples(let n): "\(target) after \(p.count) of \(n) samples"
+        case .duration(let limit):
+            "\(target) for \(Units.formatDuration(p.since.duration(to: now))) of \(Units.formatDuration(limit))"
+        }
+    }
+
+    private static func limit(of severity: Severity, _ spec: ThresholdSpec) -> Double? {
+        switch severity {
+        case .critical: spec.critical?.trigger
+        case .warning: spec.warning?.trigger ?? spec.critical?.trigger
+        default: nil
+        }
+    }
+
+    /// "disk /srv 96.2% used, above critical 95%; 3.1 GiB free, below 5 GiB".
+    static func message(_ obs: Observation, _ v: Double, _ severity: Severity, _ spec: ThresholdSpec) -> String {
+        let word = spec.direction == .above ? "above" : "below"
+        var text = "\(obs.subject) \(obs.valueText(v))"
+        var floor: Double?
+        switch severity {
+        case .critical, .warning:
+            let level = severity == .critical ? spec.critical : spec.warning
+            if let level {
+                text += ", \(word) \(severity) \(obs.limitText(level.trigger))"
+                floor = level.freeBelow
+            }
+        default:
+            if let w = spec.warning {
+                text += " (warning \(word) \(obs.limitText(w.trigger)))"
+            } else if let c = spec.critical {
+                text += " (critical \(word) \(obs.limitText(c.trigger)))"
+            }
+        }
+        if let detail = obs.detail {
+            text += "; \(detail)"
+            if let floor { text += ", below \(Units.formatBytes(floor))" }
+        }
+        return text
+    }
+}

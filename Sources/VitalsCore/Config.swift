@@ -1,0 +1,82 @@
+/// The agent's whole configuration, validated. Built once by the loader (defaults, then the file,
+/// then environment overrides) and never changed in place: a reload builds a new value.
+public struct Config: Sendable, Equatable {
+    /// Sampling interval (minimum 1 s).
+    public var interval: Duration = .seconds(10)
+    /// Where /proc is read from (tests point this at a fixture tree).
+    public var procfsRoot: String = "/proc"
+    /// Status socket path; nil picks /run/vitals/vitals.sock as root, $XDG_RUNTIME_DIR/vitals.sock otherwise.
+    public var socketPath: String?
+    public var log = LogConfig()
+    public var disk = DiskConfig()
+    public var fileHandles = FileHandleConfig()
+    /// Thresholds per built-in check.
+    public var thresholds: [String: CheckThresholds] = Dictionary(
+        uniqueKeysWithValues: BuiltinCheck.allCases.map { ($0.rawValue, CheckThresholds(spec: $0.defaultSpec)) })
+
+    public init() {}
+
+    /// The statvfs deadline in force: the configured one, but never more than half the interval,
+    /// so a hung mount cannot delay a cycle.
+    public var effectiveStatvfsTimeout: Duration { min(disk.statvfsTimeout, interval / 2) }
+
+    /// The thresholds for one check instance: the mount's override where there is one.
+    public func spec(for key: CheckKey) -> ThresholdSpec? {
+        guard let t = thresholds[key.check] else { return nil }
+        return t.mounts[key.resource] ?? t.spec
+    }
+}
+
+/// Thresholds of one check, with per-mount overrides for disk checks.
+public struct CheckThresholds: Sendable, Equatable {
+    public var spec: ThresholdSpec
+    /// Full specs per mount point (the check's spec with the override's keys applied).
+    public var mounts: [String: ThresholdSpec]
+
+    public init(spec: ThresholdSpec, mounts: [String: ThresholdSpec] = [:]) {
+        self.spec = spec
+        self.mounts = mounts
+    }
+}
+
+/// Logging settings.
+public struct LogConfig: Sendable, Equatable {
+    /// Where log lines go.
+    public enum Target: String, Sendable, CaseIterable {
+        /// The journal when stderr is connected to it (JOURNAL_STREAM), JSON lines on stderr otherwise.
+        case auto
+        case journal
+        case stderr
+    }
+
+    /// trace, debug, info, notice, warning, error or critical.
+    public var level: String = "info"
+    public var target: Target = .auto
+
+    public init() {}
+
+    /// Accepted level names.
+    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+}
+
+/// Which mounts the disk sampler watches and how long statvfs may take.
+public struct DiskConfig: Sendable, Equatable {
+    /// Watch tmpfs mounts too (off by default: they are memory, watched by the memory check).
+    public var includeTmpfs = false
+    /// Filesystem types to skip in addition to the built-in pseudo and image types.
+    public var excludeTypes: [String] = []
+    /// Mount points to skip; a trailing `*` matches a prefix (`/mnt/backup*`).
+    public var excludeMounts: [String] = []
+    /// A statvfs slower than this reports the mount as not responding.
+    public var statvfsTimeout: Duration = .seconds(5)
+
+    public init() {}
+}
+
+/// How many processes the file-handle sampler names.
+public struct FileHandleConfig: Sendable, Equatable {
+    /// The processes closest to their RLIMIT_NOFILE that are reported (0 turns the per-process scan off).
+    public var topProcesses = 5
+
+    public init() {}
+}

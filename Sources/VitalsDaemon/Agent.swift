@@ -1,0 +1,68 @@
+public import Logging
+import NIOPosix
+import NIOCore
+import UnixSignals
+import ServiceLifecycle
+public import VitalsConfig
+public import VitalsCore
+import VitalsSamplers
+import VitalsServer
+import VitalsSystemd
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wires the agent: state, samplers, status socket, reload, and runs them as one service group
+/// that stops gracefully on SIGTERM or SIGINT (in reverse order).
+public enum Agent {
+    public static let version = "0.1.0"
+
+    /// Runs until a shutdown signal (or `maxCycles` cycles). `load` reads the configuration; it is
+    /// called again on SIGHUP.
+    public static func run(
+        loaded: LoadedConfig, load: @escaping @Sendable () throws(ConfigErrors) -> LoadedConfig, logger: Logger,
+        socketPath: String, maxCycles: UInt64? = nil
+    ) async throws {
+        let notifier = SystemdNotifier()
+        let state = AgentState(config: loaded.config, configFile: loaded.file, startedAt: WallClock.now())
+        let cycle = SamplingCycle.standard(config: loaded.config)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let routes = Routes(state: state, version: version, pid: getpid())
+        let server = StatusServer(path: socketPath, group: group, handler: { routes.handle($0) })
+        do {
+            try await server.start()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        logger.notice(
+            "vitals agent started",
+            metadata: [
+                LogKey.messageID: "\(EventKind.agentStarted.messageID)", "socket": "\(socketPath)",
+                "config": "\(loaded.file ?? "none (embedded defaults)")", "interval": "\(Units.formatDuration(loaded.config.interval))",
+                "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
+            ])
+        let sampling = SamplingService(
+            state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles)
+        let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StatusSocketService(server: server)),
+            .init(service: reload),
+        ]
+        // Sampling ends the group when it stops on its own (a --cycles run).
+        services.append(.init(service: sampling, successTerminationBehavior: .gracefullyShutdownGroup))
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await serviceGroup.run()
+        } catch {
+            await server.stop()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        notifier.stopping()
+        logger.notice("vitals agent stopped", metadata: [LogKey.messageID: "\(EventKind.agentStopping.messageID)"])
+        try? await group.shutdownGracefully()
+    }
+}

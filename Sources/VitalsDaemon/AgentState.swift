@@ -1,0 +1,60 @@
+public import VitalsCore
+import Synchronization
+
+/// What the agent knows right now, shared between the sampling loop (writer) and the status
+/// socket (reader). Values are replaced whole, never edited in place.
+public final class AgentState: Sendable {
+    /// One consistent reading of the state.
+    public struct Contents: Sendable {
+        public var config: Config
+        public var configFile: String?
+        public var snapshot: HostSnapshot?
+        public var checks: [CheckStatus] = []
+        public var cycles: UInt64 = 0
+        public var lastCycleEnd: ContinuousClock.Instant?
+        public var lastCycleDuration: Duration?
+        public var overruns = 0
+        public var startedAt: Double
+        public var reloads = 0
+        public var lastReloadError: String?
+    }
+
+    private let contents: Mutex<Contents>
+
+    public init(config: Config, configFile: String?, startedAt: Double) {
+        contents = Mutex(Contents(config: config, configFile: configFile, startedAt: startedAt))
+    }
+
+    /// A copy of the current state.
+    public var current: Contents { contents.withLock { $0 } }
+
+    /// The configuration in force.
+    public var config: Config { contents.withLock { $0.config } }
+
+    /// Records a finished cycle.
+    public func recordCycle(_ snapshot: HostSnapshot, checks: [CheckStatus], took: Duration, endedAt: ContinuousClock.Instant) {
+        contents.withLock {
+            $0.snapshot = snapshot
+            $0.checks = checks
+            $0.cycles = snapshot.cycle
+            $0.lastCycleEnd = endedAt
+            $0.lastCycleDuration = took
+        }
+    }
+
+    /// Counts a cycle that ran past its next tick.
+    public func recordOverrun() { contents.withLock { $0.overruns += 1 } }
+
+    /// Swaps in a reloaded configuration.
+    public func replace(config: Config, file: String?) {
+        contents.withLock {
+            $0.config = config
+            $0.configFile = file
+            $0.reloads += 1
+            $0.lastReloadError = nil
+        }
+    }
+
+    /// Remembers why the last reload was refused.
+    public func recordReloadError(_ text: String) { contents.withLock { $0.lastReloadError = text } }
+}

@@ -1,0 +1,87 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import VitalsCore
+public import VitalsServer
+
+/// The status API routes over the agent's in-memory state (versioned under /v1/).
+public struct Routes: Sendable {
+    let state: AgentState
+    let version: String
+    let pid: Int32
+    let now: @Sendable () -> ContinuousClock.Instant
+
+    public init(state: AgentState, version: String, pid: Int32, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+        self.state = state
+        self.version = version
+        self.pid = pid
+        self.now = now
+    }
+
+    /// Answers one request.
+    public func handle(_ request: StatusRequest) -> StatusReply {
+        let routes = ["/v1/status", "/v1/health"]
+        guard routes.contains(request.path) else {
+            return .error(404, "no route \(request.path); try \(routes.joined(separator: ", "))")
+        }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return .error(405, "\(request.path) answers GET only")
+        }
+        let c = state.current
+        switch request.path {
+        case "/v1/status": return json(status(c))
+        default: return json(health(c))
+        }
+    }
+
+    /// The status document, with checks marked stale when no cycle finished for two intervals.
+    public func status(_ c: AgentState.Contents) -> StatusDocument {
+        var checks = c.checks
+        if let end = c.lastCycleEnd, end.duration(to: now()) > c.config.interval * 2 {
+            let age = Units.formatDuration(.seconds(Int64(end.duration(to: now()).seconds)))
+            for i in checks.indices {
+                checks[i].severity = .stale
+                checks[i].message = "no fresh result for \(age): \(checks[i].message)"
+            }
+        }
+        return StatusDocument(
+            agent: .init(
+                version: version, pid: pid, startedAt: c.startedAt, intervalSeconds: c.config.interval.seconds,
+                configFile: c.configFile, procfsRoot: c.config.procfsRoot),
+            summary: .init(checks), checks: checks, snapshot: c.snapshot)
+    }
+
+    public func health(_ c: AgentState.Contents) -> HealthDocument {
+        let age = c.lastCycleEnd.map { $0.duration(to: now()).seconds }
+        let errors = (c.snapshot?.samplers ?? []).filter { $0.outcome == .failed }.map {
+            HealthDocument.SamplerError(sampler: $0.name, error: $0.error ?? "failed")
+        }
+        let status: String
+        if let age {
+            status = age > c.config.interval.seconds * 2 ? "stale" : errors.isEmpty ? "ok" : "degraded"
+        } else {
+            status = "starting"
+        }
+        return HealthDocument(
+            status: status, cycles: c.cycles, lastCycleAgeSeconds: age,
+            lastCycleDurationMs: c.lastCycleDuration.map { $0.seconds * 1000 }, intervalSeconds: c.config.interval.seconds,
+            overruns: c.overruns, samplerErrors: errors, reloads: c.reloads, lastReloadError: c.lastReloadError)
+    }
+
+    /// `unlimited` limits are +Inf; JSON has no infinity, so they travel as the string "+Inf".
+    static let floatStrategy = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
+
+    private func json(_ value: some Encodable) -> StatusReply {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.nonConformingFloatEncodingStrategy = Self.floatStrategy
+        do {
+            return StatusReply(status: 200, body: Array(try encoder.encode(value)) + [0x0A])
+        } catch {
+            return .error(500, "cannot encode the reply: \(error)")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+public import Logging
+public import ServiceLifecycle
+public import VitalsCore
+public import VitalsSamplers
+public import VitalsSystemd
+
+/// Samples the host every `interval` on a monotonic schedule anchored at start (tick n runs at
+/// start + n x interval, so the schedule does not drift), evaluates the built-in checks, logs every
+/// transition, and publishes the result to `AgentState`. A cycle that overruns skips the ticks it
+/// missed instead of running back to back.
+public struct SamplingService: Service {
+    let state: AgentState
+    let cycle: SamplingCycle
+    let logger: Logger
+    let notifier: SystemdNotifier
+    let wallNow: @Sendable () -> Double
+    let maxCycles: UInt64?
+
+    /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests).
+    public init(
+        state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+        wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil
+    ) {
+        self.state = state
+        self.cycle = cycle
+        self.logger = logger
+        self.notifier = notifier
+        self.wallNow = wallNow
+        self.maxCycles = maxCycles
+    }
+
+    public func run() async throws {
+        let clock = ContinuousClock()
+        var evaluator = CheckEvaluator<ContinuousClock.Instant>()
+        var interval = state.config.interval
+        var anchor = clock.now
+        var tick: Int64 = 0
+        var number: UInt64 = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let started = clock.now
+            number += 1
+            let snapshot = await cycle.run(cycle: number, timestamp: wallNow(), at: started)
+            let config = state.config
+            var keep = Set<CheckKey>()
+            for obs in snapshot.observations() {
+                guard let spec = config.spec(for: obs.key), spec.enabled else { continue }
+                keep.insert(obs.key)
+                if let t = evaluator.evaluate(obs, spec: spec, at: started, timestamp: snapshot.timestamp) {
+                    log(t)
+                }
+            }
+            evaluator.retain(only: keep)
+            for report in snapshot.samplers where report.outcome == .failed {
+                logger.warning(
+                    "sampler failed", metadata: [LogKey.messageID: "\(EventKind.samplerFailed.messageID)", "sampler": "\(report.name)", "error": "\(report.error ?? "")"])
+            }
+            let ended = clock.now
+            let took = started.duration(to: ended)
+            let statuses = evaluator.statuses
+            state.recordCycle(snapshot, checks: statuses, took: took, endedAt: ended)
+            let line = "\(StatusDocument.Summary(statuses).line); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"
+            if number == 1 { notifier.ready(status: line) } else { notifier.status(line) }
+            if let maxCycles, number >= maxCycles { return }
+
+            let newInterval = state.config.interval
+            if newInterval != interval {
+                interval = newInterval
+                anchor = started
+                tick = 0
+            }
+            tick += 1
+            var next = anchor + interval * tick
+            let now = clock.now
+            if next <= now {
+                let behind = Int64(anchor.duration(to: now) / interval)
+                state.recordOverrun()
+                logger.warning(
+                    "sampling cycle overran its interval; skipping missed ticks",
+                    metadata: [LogKey.messageID: "\(EventKind.cycleOverrun.messageID)", "skipped": "\(behind + 1 - tick)", "duration_ms": "\(took.seconds * 1000)"])
+                tick = behind + 1
+                next = anchor + interval * tick
+            }
+            let deadline = next
+            do {
+                try await cancelWhenGracefulShutdown { try await clock.sleep(until: deadline) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    private func log(_ t: Transition) {
+        let s = t.status
+        var meta: Logger.Metadata = [
+            LogKey.messageID: "\(EventKind.checkTransition.messageID)",
+            LogKey.check: "\(s.check)",
+            LogKey.severity: "\(t.to)",
+        ]
+        if !s.resource.isEmpty { meta[LogKey.resource] = "\(s.resource)" }
+        if let v = s.value { meta[LogKey.value] = "\(Units.formatNumber((v * 100).rounded() / 100))" }
+        if let th = s.threshold { meta[LogKey.threshold] = "\(Units.formatNumber(th))" }
+        let level: Logger.Level =
+            switch t.to {
+            case .critical: .error
+            case .warning, .stale: .warning
+            case .unknown: t.from == nil ? .info : .warning
+            case .ok: t.from == nil ? .debug : .notice
+            }
+        if let from = t.from { meta[LogKey.oldSeverity] = "\(from)" } else { meta[LogKey.oldSeverity] = nil }
+        logger.log(level: level, "\(t.from.map { "\($0) -> " } ?? "first result: ")\(t.to): \(s.message)", metadata: meta)
+    }
+}

@@ -1,0 +1,86 @@
+public import VitalsCore
+
+/// `GET /v1/status`: the agent, a summary, every check's state and the latest snapshot.
+public struct StatusDocument: Sendable, Codable {
+    public var agent: AgentInfo
+    public var summary: Summary
+    public var checks: [CheckStatus]
+    public var snapshot: HostSnapshot?
+
+    /// Who answered.
+    public struct AgentInfo: Sendable, Codable {
+        public var version: String
+        public var pid: Int32
+        public var startedAt: Double
+        public var intervalSeconds: Double
+        public var configFile: String?
+        public var procfsRoot: String
+
+        enum CodingKeys: String, CodingKey {
+            case version, pid
+            case startedAt = "started_at"
+            case intervalSeconds = "interval_seconds"
+            case configFile = "config_file"
+            case procfsRoot = "procfs_root"
+        }
+    }
+
+    /// Counts per state and the worst state.
+    public struct Summary: Sendable, Codable {
+        public var checks: Int
+        public var ok, warning, critical, unknown, stale: Int
+        public var worst: Severity
+
+        public init(_ checks: [CheckStatus]) {
+            func n(_ s: Severity) -> Int { checks.filter { $0.severity == s }.count }
+            self.checks = checks.count
+            ok = n(.ok)
+            warning = n(.warning)
+            critical = n(.critical)
+            unknown = n(.unknown)
+            stale = n(.stale)
+            worst = Severity.worst(checks.map(\.severity))
+        }
+
+        /// "37 checks: 1 critical, 2 warning" (states with zero left out).
+        public var line: String {
+            let parts = [(critical, "critical"), (warning, "warning"), (unknown, "unknown"), (stale, "stale")]
+                .filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+            return "\(checks) checks: " + (parts.isEmpty ? "all ok" : parts.joined(separator: ", "))
+        }
+    }
+}
+
+/// `GET /v1/health`: the agent's own health.
+public struct HealthDocument: Sendable, Codable {
+    /// `ok`, `starting` (no cycle yet), `degraded` (a sampler failed) or `stale` (no cycle for 2 intervals).
+    public var status: String
+    public var cycles: UInt64
+    public var lastCycleAgeSeconds: Double?
+    public var lastCycleDurationMs: Double?
+    public var intervalSeconds: Double
+    public var overruns: Int
+    public var samplerErrors: [SamplerError]
+    public var reloads: Int
+    public var lastReloadError: String?
+
+    /// A sampler that failed in the latest cycle.
+    public struct SamplerError: Sendable, Codable {
+        public var sampler: String
+        public var error: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, cycles, overruns, reloads
+        case lastCycleAgeSeconds = "last_cycle_age_seconds"
+        case lastCycleDurationMs = "last_cycle_duration_ms"
+        case intervalSeconds = "interval_seconds"
+        case samplerErrors = "sampler_errors"
+        case lastReloadError = "last_reload_error"
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+public import VitalsCore
+
+/// statvfs(3) under a name that does not clash with the struct of the same name.
+private func cStatvfs(_ path: String, _ buf: UnsafeMutablePointer<statvfs>) -> Int32 { statvfs(path, buf) }
+
+/// Every C call the ProcFS module makes, in one place, each failure as a `VitalsError` that names
+/// the path and the errno text.
+public enum Syscalls {
+    /// The errno text: "No such file or directory".
+    public static func errnoText(_ code: Int32) -> String {
+        guard let s = strerror(code) else { return "errno \(code)" }
+        return String(cString: s)
+    }
+
+    /// Reads a whole file with open/read until read returns 0: /proc files report size 0 and hand
+    /// out about a page per read, so a single read (or a Foundation whole-file read) cuts them.
+    public static func readFile(_ path: String, into buffer: inout [UInt8]) throws(VitalsError) {
+        buffer.removeAll(keepingCapacity: true)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError(path, "cannot open", errno) }
+        defer { close(fd) }
+        if buffer.capacity < 4096 { buffer.reserveCapacity(4096) }
+        while true {
+            let free = buffer.capacity - buffer.count
+            if free < 1024 { buffer.reserveCapacity(buffer.capacity * 2) }
+            let room = buffer.capacity - buffer.count
+            let start = buffer.count
+            var readError: Int32 = 0
+            var got = 0
+            buffer.append(contentsOf: repeatElement(0, count: room))
+            buffer.withUnsafeMutableBufferPointer { p in
+                repeat {
+                    got = read(fd, p.baseAddress! + start, room)
+                    readError = got < 0 ? errno : 0
+                } while got < 0 && readError == EINTR
+            }
+            buffer.removeLast(room - max(got, 0))
+            if got < 0 { throw ioError(path, "cannot read", readError) }
+            if got == 0 { return }
+        }
+    }
+
+    /// Filesystem usage of a mount point.
+    public struct FSStats: Sendable, Equatable {
+        public var blockSize: UInt64
+        public var blocks: UInt64
+        public var blocksFree: UInt64
+        public var blocksAvailable: UInt64
+        public var files: UInt64
+        public var filesFree: UInt64
+
+        public init(blockSize: UInt64, blocks: UInt64, blocksFree: UInt64, blocksAvailable: UInt64, files: UInt64, filesFree: UInt64) {
+            self.blockSize = blockSize
+            self.blocks = blocks
+            self.blocksFree = blocksFree
+            self.blocksAvailable = blocksAvailable
+            self.files = files
+            self.filesFree = filesFree
+        }
+    }
+
+    /// statvfs(3) of a path. May block for a long time on a hung network mount: call it off the
+    /// sampling loop (see `StatvfsWorker`).
+    public static func fsStats(_ path: String) throws(VitalsError) -> FSStats {
+        var s = statvfs()
+        guard cStatvfs(path, &s) == 0 else { throw ioError(path, "statvfs failed", errno) }
+        return FSStats(
+            blockSize: UInt64(s.f_frsize), blocks: UInt64(s.f_blocks), blocksFree: UInt64(s.f_bfree),
+            blocksAvailable: UInt64(s.f_bavail), files: UInt64(s.f_files), filesFree: UInt64(s.f_ffree))
+    }
+
+    /// Names in a directory, without "." and "..".
+    public static func listDirectory(_ path: String) throws(VitalsError) -> [String] {
+        guard let dir = opendir(path) else { throw ioError(path, "cannot list", errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Numeric entries of a directory (the PIDs in /proc), without building strings for others.
+    public static func listNumericEntries(_ path: String) throws(VitalsError) -> [Int32] {
+        guard let dir = opendir(path) else { throw ioError(path, "cannot list", errno) }
+        defer { closedir(dir) }
+        var out: [Int32] = []
+        while let entry = readdir(dir) {
+            let pid: Int32? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                var v: Int32 = 0
+                var n = 0
+                for b in raw {
+                    if b == 0 { break }
+                    guard b >= 0x30 && b <= 0x39 else { return nil }
+                    v = v &* 10 &+ Int32(b - 0x30)
+                    n += 1
+                }
+                return n > 0 ? v : nil
+            }
+            if let pid { out.append(pid) }
+        }
+        return out
+    }
+
+    /// Entries of a directory whose names start with a digit: the open fds of a process in
+    /// /proc/PID/fd (no string is built per entry).
+    public static func countEntries(_ path: String) throws(VitalsError) -> Int {
+        guard let dir = opendir(path) else { throw ioError(path, "cannot list", errno) }
+        defer { closedir(dir) }
+        var n = 0
+        while let entry = readdir(dir) {
+            let digit = withUnsafeBytes(of: entry.pointee.d_name) { raw in raw[0] >= 0x30 && raw[0] <= 0x39 }
+            if digit { n += 1 }
+        }
+        return n
+    }
+
+    /// True when the path exists.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// The errno of the last failure of `countEntries`/`readFile` that was a permission problem.
+    public static func isPermissionError(_ e: VitalsError) -> Bool {
+        e.cause == errnoText(EACCES) || e.cause == errnoText(EPERM)
+    }
+
+    /// True when the error means the file is gone (a process that exited mid-scan).
+    public static func isNotFound(_ e: VitalsError) -> Bool {
+        e.cause == errnoText(ENOENT) || e.cause == errnoText(ESRCH)
+    }
+
+    private static func ioError(_ path: String, _ what: String, _ code: Int32) -> VitalsError {
+        VitalsError(.io, "\(path): \(what)", cause: errnoText(code))
+    }
+}

@@ -1,0 +1,16 @@
+public import VitalsCore
+import VitalsProcFS
+
+/// Load averages from /proc/loadavg. The per-core figures divide by the online cores the CPU
+/// sampler counted in the same cycle (`HostSnapshot.finish`).
+public struct LoadSampler: Sampler {
+    public let name = "load"
+    private let proc: ProcFSHandle
+
+    public init(proc: ProcFSHandle) { self.proc = proc }
+
+    public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
+        let l = try LoadAvg(parsing: proc.procfs.text("loadavg"))
+        return .load(LoadStats(load1: l.load1, load5: l.load5, load15: l.load15, cores: 1))
+    }
+}

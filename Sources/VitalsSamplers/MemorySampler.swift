@@ -1,0 +1,47 @@
+public import VitalsCore
+public import VitalsProcFS
+import Synchronization
+
+/// Memory and swap from /proc/meminfo, swap-in rate and OOM kills from /proc/vmstat.
+public final class MemorySampler: Sampler {
+    public let name = "memory"
+    private let proc: ProcFSHandle
+    private let previous = Mutex<(VMStat, ContinuousClock.Instant)?>(nil)
+
+    public init(proc: ProcFSHandle) { self.proc = proc }
+
+    public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
+        let fs = proc.procfs
+        let mem = try MemInfo(parsing: fs.text("meminfo"))
+        let vm = try VMStat(parsing: fs.text("vmstat"))
+        let old = previous.withLock { p in
+            defer { p = (vm, instant) }
+            return p
+        }
+        return .memory(Self.stats(mem, vm, previous: old.map { ($0.0, $0.1.duration(to: instant)) }))
+    }
+
+    /// Builds the figures from one reading and, for rates, the previous vmstat and the time since (pure).
+    public static func stats(_ mem: MemInfo, _ vm: VMStat, previous: (VMStat, Duration)?) -> MemoryStats {
+        let avail = mem.available
+        let swap: Reading =
+            mem.swapTotal > 0
+            ? .value((mem.swapTotal - mem.swapFree) / mem.swapTotal * 100)
+            : .notApplicable("not applicable: no swap configured")
+        var swapIn = Reading.unknown("first sample: rate needs two readings")
+        var oomDelta = Reading.unknown("first sample: needs two readings")
+        if let (old, elapsed) = previous {
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            if seconds > 0 {
+                swapIn = .value(vm.pswpin >= old.pswpin ? Double(vm.pswpin - old.pswpin) / seconds : 0)
+            }
+            if let now = vm.oomKill {
+                oomDelta = .value(now >= (old.oomKill ?? now) ? Double(now - (old.oomKill ?? now)) : 0)
+            }
+        }
+        return MemoryStats(
+            totalBytes: mem.total, availableBytes: avail.bytes, availableEstimated: avail.estimated,
+            swapTotalBytes: mem.swapTotal, swapUsedPercent: swap, swapInPagesPerSecond: swapIn,
+            oomKills: vm.oomKill.map { Double($0) }, oomKillsDelta: oomDelta)
+    }
+}

@@ -1,0 +1,58 @@
+public import VitalsCore
+
+/// Runs every sampler once and assembles the snapshot. Each sampler is timed; one that throws is
+/// recorded as failed with its error and the others still run.
+public struct SamplingCycle: Sendable {
+    public let samplers: [any Sampler]
+    /// The /proc root the samplers share; a reload may move it.
+    public let proc: ProcFSHandle?
+
+    public init(samplers: [any Sampler], proc: ProcFSHandle? = nil) {
+        self.samplers = samplers
+        self.proc = proc
+    }
+
+    /// The standard samplers over one shared /proc root.
+    public static func standard(config: Config, statvfs: StatvfsWorker = StatvfsWorker()) -> SamplingCycle {
+        let proc = ProcFSHandle(config.procfsRoot)
+        return SamplingCycle(samplers: standardSamplers(config: config, proc: proc, statvfs: statvfs), proc: proc)
+    }
+
+    /// Takes one snapshot.
+    public func run(cycle: UInt64, timestamp: Double, at instant: ContinuousClock.Instant) async -> HostSnapshot {
+        var snap = HostSnapshot(timestamp: timestamp, cycle: cycle)
+        let clock = ContinuousClock()
+        for sampler in samplers {
+            let start = clock.now
+            var outcome = SamplerReport.Outcome.ok
+            var failure: String?
+            do {
+                switch try await sampler.sample(at: instant) {
+                case .cpu(let v): snap.cpu = v
+                case .memory(let v): snap.memory = v
+                case .disks(let v): snap.disks = v
+                case .fileHandles(let v): snap.fileHandles = v
+                case .load(let v): snap.load = v
+                case .pressure(let v): snap.pressure = v
+                case .noData: outcome = .noData
+                }
+            } catch {
+                outcome = .failed
+                failure = "\(error)"
+            }
+            let d = start.duration(to: clock.now)
+            let micros = d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+            snap.samplers.append(SamplerReport(name: sampler.name, outcome: outcome, durationMicros: micros, error: failure))
+        }
+        if let cores = snap.cpu?.onlineCores, let l = snap.load {
+            snap.load = LoadStats(load1: l.load1, load5: l.load5, load15: l.load15, cores: cores)
+        }
+        return snap
+    }
+
+    /// Passes a reloaded configuration to every sampler.
+    public func apply(_ config: Config) {
+        proc?.set(root: config.procfsRoot)
+        for s in samplers { s.apply(config) }
+    }
+}

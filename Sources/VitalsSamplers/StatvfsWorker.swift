@@ -1,0 +1,113 @@
+#if canImport(Dispatch)
+import Dispatch
+#endif
+public import VitalsCore
+public import VitalsProcFS
+import Synchronization
+
+/// Runs statvfs off the sampling loop, all mounts at once, with one deadline for the batch.
+///
+/// A mount that does not answer by the deadline is reported as not responding and the cycle goes
+/// on. Its statvfs keeps its thread until the kernel returns; until then the mount is not asked
+/// again, so a hung NFS server costs one blocked thread, never one per cycle.
+public final class StatvfsWorker: Sendable {
+    /// What statvfs said about one mount.
+    public enum Outcome: Sendable, Equatable {
+        case stats(Syscalls.FSStats)
+        case failed(VitalsError)
+        case notResponding
+    }
+
+    /// The call that does the work; tests inject one that hangs.
+    public typealias StatFunction = @Sendable (String) throws -> Syscalls.FSStats
+
+    private let statFunction: StatFunction
+    private let inFlight = Mutex<Set<String>>([])
+    private let queue = DispatchQueue(label: "vitals.statvfs", attributes: .concurrent)
+
+    public init(statFunction: @escaping StatFunction = { try Syscalls.fsStats($0) }) {
+        self.statFunction = statFunction
+    }
+
+    /// Mount points whose earlier statvfs has not returned yet.
+    public var hung: Set<String> { inFlight.withLock { $0 } }
+
+    /// statvfs of every path, waiting at most `timeout` for the batch.
+    public func stat(_ paths: [String], timeout: Duration) async -> [String: Outcome] {
+        var results: [String: Outcome] = [:]
+        var toRun: [String] = []
+        inFlight.withLock { busy in
+            for p in paths {
+                if busy.contains(p) {
+                    results[p] = .notResponding
+                } else {
+                    busy.insert(p)
+                    toRun.append(p)
+                }
+            }
+        }
+        guard !toRun.isEmpty else { return results }
+        let batch = Batch(expected: toRun.count)
+        let fn = statFunction
+        let done: [String: Outcome] = await withCheckedContinuation { cont in
+            batch.attach(cont)
+            for p in toRun {
+                queue.async {
+                    let outcome: Outcome
+                    do {
+                        outcome = .stats(try fn(p))
+                    } catch let e as VitalsError {
+                        outcome = .failed(e)
+                    } catch {
+                        outcome = .failed(VitalsError(.io, "\(p): statvfs failed", cause: "\(error)"))
+                    }
+                    _ = self.inFlight.withLock { $0.remove(p) }
+                    batch.deliver(p, outcome)
+                }
+            }
+            let ms = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+            queue.asyncAfter(deadline: .now() + .milliseconds(ms)) { batch.expire() }
+        }
+        results.merge(done) { a, _ in a }
+        for p in toRun where results[p] == nil { results[p] = .notResponding }
+        return results
+    }
+}
+
+/// Collects a batch's results and resumes its waiter exactly once: when all arrived or at the deadline.
+private final class Batch: Sendable {
+    private struct State {
+        var expected: Int
+        var results: [String: StatvfsWorker.Outcome] = [:]
+        var waiter: CheckedContinuation<[String: StatvfsWorker.Outcome], Never>?
+        var finished = false
+    }
+
+    private let state: Mutex<State>
+
+    init(expected: Int) { state = Mutex(State(expected: expected)) }
+
+    func attach(_ c: CheckedContinuation<[String: StatvfsWorker.Outcome], Never>) {
+        state.withLock { $0.waiter = c }
+    }
+
+    func deliver(_ path: String, _ outcome: StatvfsWorker.Outcome) {
+        let resume = state.withLock { s -> (CheckedContinuation<[String: StatvfsWorker.Outcome], Never>, [String: StatvfsWorker.Outcome])? in
+            guard !s.finished else { return nil }
+            s.results[path] = outcome
+            guard s.results.count == s.expected, let w = s.waiter else { return nil }
+            s.finished = true
+            return (w, s.results)
+        }
+        if let (w, r) = resume { w.resume(returning: r) }
+    }
+
+    func expire() {
+        let resume = state.withLock { s -> (CheckedContinuation<[String: StatvfsWorker.Outcome], Never>, [String: StatvfsWorker.Outcome])? in
+            guard !s.finished, let w = s.waiter else { return nil }
+            s.finished = true
+            return (w, s.results)
+        }
+        if let (w, r) = resume { w.resume(returning: r) }
+    }
+}

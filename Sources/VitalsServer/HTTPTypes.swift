@@ -1,0 +1,58 @@
+/// A request the status server received, reduced to what the routes need.
+public struct StatusRequest: Sendable {
+    public var method: String
+    /// The path without the query string.
+    public var path: String
+    public var query: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(method: String, path: String, query: String = "", headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A reply to send: status code, content type and body.
+public struct StatusReply: Sendable {
+    public var status: Int
+    public var contentType: String
+    public var body: [UInt8]
+
+    public init(status: Int, contentType: String = "application/json", body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+
+    /// A JSON error body: `{"error": "..."}`.
+    public static func error(_ status: Int, _ message: String) -> StatusReply {
+        var escaped = ""
+        for c in message.unicodeScalars {
+            switch c {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case _ where c.value < 0x20: escaped += " "
+            default: escaped.unicodeScalars.append(c)
+            }
+        }
+        return StatusReply(status: status, body: Array("{\"error\":\"\(escaped)\"}\n".utf8))
+    }
+}
+
+/// Limits that keep the status socket from becoming the host's problem.
+public struct ServerLimits: Sendable {
+    /// Connections served at once; further ones are closed at accept.
+    public var maxConnections = 64
+    /// Largest request body accepted.
+    public var maxBodyBytes = 65_536
+    /// Requests served on one keep-alive connection before it is closed.
+    public var maxRequestsPerConnection = 100
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeout: Duration = .seconds(10)
+
+    public init() {}
+}

@@ -1,0 +1,93 @@
+public import NIOCore
+import NIOPosix
+import NIOHTTP1
+public import VitalsCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// HTTP/1.1 over a unix socket, bounded in connections, body size, requests per connection and
+/// idle time. Routing is a synchronous function over the request: every answer comes from state
+/// already in memory, so nothing blocks the one event-loop thread.
+public final class StatusServer: Sendable {
+    public typealias Handler = @Sendable (StatusRequest) -> StatusReply
+
+    private let path: String
+    private let group: any EventLoopGroup
+    private let limits: ServerLimits
+    private let handler: Handler
+    private let connections = Atomic<Int>(0)
+    private let channel = Mutex<(any Channel)?>(nil)
+
+    public init(path: String, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(), handler: @escaping Handler) {
+        self.path = path
+        self.group = group
+        self.limits = limits
+        self.handler = handler
+    }
+
+    /// Binds the socket (replacing a stale file, refusing to steal a live one) with mode 0660.
+    public func start() async throws {
+        try SocketFile.ensureParent(of: path)
+        try SocketFile.prepare(path)
+        let limits = self.limits
+        let handler = self.handler
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let ops = channel.pipeline.syncOperations
+                    try ops.addHandler(ConnectionCounter(server: self, limit: limits.maxConnections))
+                    try ops.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    let idle = limits.idleTimeout.components.seconds
+                    try ops.addHandler(IdleStateHandler(readTimeout: .seconds(idle)))
+                    try ops.addHandler(RequestHandler(limits: limits, handler: handler))
+                }
+            }
+        let ch = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+        chmod(path, 0o660)
+        channel.withLock { $0 = ch }
+    }
+
+    /// Closes the listening socket and removes its file.
+    public func stop() async {
+        let ch = channel.withLock { c in
+            defer { c = nil }
+            return c
+        }
+        try? await ch?.close()
+        unlink(path)
+    }
+
+    /// Connections open now.
+    public var openConnections: Int { connections.load(ordering: .relaxed) }
+
+    fileprivate func connectionOpened() -> Int { connections.add(1, ordering: .relaxed).newValue }
+    fileprivate func connectionClosed() { connections.subtract(1, ordering: .relaxed) }
+}
+
+/// Counts connections and closes those beyond the limit.
+private final class ConnectionCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+    private let server: StatusServer
+    private let limit: Int
+
+    init(server: StatusServer, limit: Int) {
+        self.server = server
+        self.limit = limit
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if server.connectionOpened() > limit {
+            context.close(promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        server.connectionClosed()
+        context.fireChannelInactive()
+    }
+}
