@@ -58,7 +58,7 @@ public enum ConfigLoader {
         let (merged, optionIssues) = EnvironmentOverrides.apply(options, to: withEnv)
         var decoder = ConfigDecoder()
         let config = decoder.decode(merged)
-        let issues = envIssues + optionIssues + decoder.issues
+        let issues = (envIssues + optionIssues + decoder.issues).sorted { $0.source.order < $1.source.order }
         guard issues.isEmpty else { throw ConfigErrors(issues) }
         return LoadedConfig(config: config, provenance: decoder.provenance, file: file)
     }
@@ -86,3 +86,15 @@ public enum ConfigLoader {
 }
 
 extension ConfigIssue: Error {}
+
+extension ConfigSource {
+    /// Sort key: file positions first, in reading order, then environment and command line.
+    var order: (Int, Int, Int, String) {
+        switch self {
+        case .file(_, let l, let c): (0, l, c, "")
+        case .environment(let v): (1, 0, 0, v)
+        case .commandLine(let o): (2, 0, 0, o)
+        case .builtin: (3, 0, 0, "")
+        }
+    }
+}

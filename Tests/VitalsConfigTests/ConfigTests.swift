@@ -1,0 +1,138 @@
+import Testing
+import VitalsCore
+import VitalsTestKit
+
+@testable import VitalsConfig
+
+@Suite struct ConfigLoadingTests {
+    @Test func shippedFileEqualsEmbeddedDefaults() throws {
+        let loaded = try ConfigLoader.load(path: Fixtures.packageRoot + "/etc/vitals/vitals.yaml", environment: [:])
+        #expect(loaded.config == Config())
+    }
+
+    @Test func noFileMeansDefaults() throws {
+        let loaded = try ConfigLoader.load(text: "", name: "empty.yaml")
+        #expect(loaded.config == Config())
+    }
+
+    @Test func everyErrorOfAFileIsReportedInOrderWithExactText() {
+        let path = Fixtures.path("config/many-errors.yaml")
+        let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: path, environment: [:]) }
+        #expect(
+            e?.issues.map(\.description) == [
+                "\(path):1:11: interval: expected a duration of at least 1s such as 30s, 5m or 1h, got \"500ms\"",
+                "\(path):2:1: intervall: unknown key; did you mean \"interval\"?",
+                "\(path):5:15: thresholds.disk.critical: expected a percentage 0-100, got \"high\"",
+                "\(path):6:20: thresholds.disk.warning_clear: 95 must be at or below warning 90 (the level clears once the value falls back below it)",
+                "\(path):7:3: thresholds.cpuu: unknown key; did you mean \"cpu\"?",
+                "\(path):9:10: log.level: expected one of trace, debug, info, notice, warning, error, critical, got \"loud\"",
+            ])
+    }
+
+    @Test func theIssueExample() {
+        let e = #expect(throws: ConfigErrors.self) {
+            try ConfigLoader.load(text: "thresholds:\n  disk:\n    critical: high\n", name: "vitals.yaml")
+        }
+        #expect(e?.description == "vitals.yaml:3:15: thresholds.disk.critical: expected a percentage 0-100, got \"high\"")
+    }
+
+    @Test func syntaxErrorHasPosition() {
+        let path = Fixtures.path("config/syntax.yaml")
+        let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: path, environment: [:]) }
+        #expect(e?.issues.count == 1)
+        #expect(e?.description.hasPrefix("\(path):2:1: YAML syntax:") == true)
+    }
+
+    @Test func missingExplicitFile() {
+        let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: "/nonexistent/v.yaml", environment: [:]) }
+        #expect(
+            e?.description
+                == "/nonexistent/v.yaml:0:0: cannot read the configuration (No such file or directory); check the path given to --config")
+    }
+
+    @Test func unitsAndOverrides() throws {
+        let text = """
+            interval: 30s
+            disk:
+              exclude_types: [nfs4]
+              statvfs_timeout: 2s
+            thresholds:
+              disk:
+                warning: 80
+                warning_free_below: 10GB
+                raise_after: 5m
+                mounts:
+                  /srv:
+                    critical: 97
+                    critical_free_below: off
+              load:
+                critical: 4
+            """
+        let c = try ConfigLoader.load(text: text, name: "v.yaml").config
+        #expect(c.interval == .seconds(30))
+        #expect(c.disk.excludeTypes == ["nfs4"])
+        let disk = try #require(c.thresholds["disk"])
+        #expect(disk.spec.warning == Level(trigger: 80, clear: 75, freeBelow: 10e9))
+        #expect(disk.spec.raiseAfter == .duration(.seconds(300)))
+        let srv = try #require(disk.mounts["/srv"])
+        #expect(srv.critical == Level(trigger: 97, clear: 94, freeBelow: nil))
+        #expect(srv.warning == disk.spec.warning)
+        #expect(c.spec(for: CheckKey(check: "disk", resource: "/srv")) == srv)
+        #expect(c.spec(for: CheckKey(check: "disk", resource: "/")) == disk.spec)
+        #expect(c.thresholds["load"]?.spec.critical == Level(trigger: 4, clear: 4))
+    }
+
+    @Test func environmentOverridesFileAndNamesTheVariable() throws {
+        let env = ["VITALS_INTERVAL": "30s", "VITALS_THRESHOLDS__DISK__CRITICAL": "97", "HOME": "/root"]
+        let loaded = try ConfigLoader.load(text: "interval: 5s\n", name: "v.yaml", environment: env)
+        #expect(loaded.config.interval == .seconds(30))
+        #expect(loaded.config.thresholds["disk"]?.spec.critical?.trigger == 97)
+        #expect(loaded.provenance["interval"] == .environment("VITALS_INTERVAL"))
+        let bad = #expect(throws: ConfigErrors.self) {
+            try ConfigLoader.load(text: "", name: "v.yaml", environment: ["VITALS_THRESHOLDS__DISK__CRITICAL": "high", "VITALS_INTERVL": "5s"])
+        }
+        #expect(
+            bad?.issues.map(\.description) == [
+                "environment VITALS_INTERVL: intervl: unknown key; did you mean \"interval\"?",
+                "environment VITALS_THRESHOLDS__DISK__CRITICAL: thresholds.disk.critical: expected a percentage 0-100, got \"high\"",
+            ])
+        #expect(EnvironmentOverrides.path(of: "VITALS_DISK__INCLUDE_TMPFS") == ["disk", "include_tmpfs"])
+    }
+
+    @Test func explicitStatvfsTimeoutMustBeShorterThanInterval() {
+        let e = #expect(throws: ConfigErrors.self) {
+            try ConfigLoader.load(text: "interval: 2s\ndisk:\n  statvfs_timeout: 5s\n", name: "v.yaml")
+        }
+        #expect(e?.description == "v.yaml:3:3: disk.statvfs_timeout: 5s must be shorter than interval 2s so a hung mount cannot delay a cycle")
+        #expect((try? ConfigLoader.load(text: "interval: 2s\n", name: "v.yaml"))?.config.effectiveStatvfsTimeout == .seconds(1))
+    }
+
+    @Test func showMarksSourcesAndRoundTrips() throws {
+        let loaded = try ConfigLoader.load(text: "interval: 20s\n", name: "v.yaml", environment: ["VITALS_LOG__LEVEL": "debug"])
+        let shown = ConfigRenderer.render(loaded)
+        #expect(shown.contains("interval: 20s                                # v.yaml:1:11"))
+        #expect(shown.contains("  level: debug                               # environment VITALS_LOG__LEVEL"))
+        #expect(shown.contains("  statvfs_timeout: 5s                        # default"))
+        let again = try ConfigLoader.load(text: shown, name: "shown.yaml")
+        #expect(again.config == loaded.config)
+    }
+}
+
+@Suite struct UnitsTests {
+    @Test func durations() {
+        #expect(Units.parseDuration("30s") == .seconds(30))
+        #expect(Units.parseDuration("1h30m") == .seconds(5400))
+        #expect(Units.parseDuration("250ms") == .milliseconds(250))
+        #expect(Units.parseDuration("10") == nil)
+        #expect(Units.parseDuration("5 parsecs") == nil)
+        #expect(Units.formatDuration(.seconds(5400)) == "1h30m")
+    }
+
+    @Test func sizes() {
+        #expect(Units.parseBytes("500MiB") == 524_288_000)
+        #expect(Units.parseBytes("10GB") == 10e9)
+        #expect(Units.parseBytes("4096") == 4096)
+        #expect(Units.parseBytes("10 furlongs") == nil)
+        #expect(Units.formatBytes(3.1 * 1_073_741_824) == "3.1 GiB")
+    }
+}
