@@ -75,7 +75,11 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsServerTests",
-            dependencies: ["VitalsServer", "VitalsDaemon", "VitalsTestKit"],
+            dependencies: [
+                "VitalsServer", "VitalsDaemon", "VitalsTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

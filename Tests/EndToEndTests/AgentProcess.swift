@@ -1,0 +1,98 @@
+import Foundation
+import VitalsTestKit
+
+/// Runs the built `vitals` binary as a child process for a test and stops it by PID.
+final class AgentProcess: @unchecked Sendable {
+    let process = Process()
+    let socket: String
+    let dir: String
+    let stderrPipe = Pipe()
+
+    static var binary: String {
+        ProcessInfo.processInfo.environment["TEST_VITALS_BINARY"] ?? Fixtures.packageRoot + "/.build/debug/vitals"
+    }
+
+    /// A fresh temporary directory.
+    static func tempDir() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    init(arguments: [String], dir: String, environment: [String: String] = [:]) throws {
+        self.dir = dir
+        socket = dir + "/vitals.sock"
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["agent", "--socket", socket, "--log-target", "stderr"] + arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VITALS_") && $0.key != "JOURNAL_STREAM" && $0.key != "NOTIFY_SOCKET" }
+        env.merge(environment) { _, b in b }
+        process.environment = env
+        process.standardError = stderrPipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// GET a path over the socket with the binary's own client (`vitals status --json`).
+    func get(_ health: Bool = false) throws -> [String: Any] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = ["status", "--json", "--socket", socket] + (health ? ["--health"] : [])
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw AgentError("vitals status exited \(p.terminationStatus)") }
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    /// Waits until the health document reports at least `cycles` cycles.
+    func waitForCycles(_ cycles: Int, timeout: Double = 30) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let h = try? get(true), let n = h["cycles"] as? Int, n >= cycles { return h }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw AgentError("agent did not reach \(cycles) cycles in \(timeout) s; stderr: \(stderrText())")
+    }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    /// SIGTERM, then wait; returns the exit status.
+    func stop() -> Int32 {
+        if process.isRunning { signal(SIGTERM) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Waits for the process to exit on its own; returns the exit status.
+    func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func stderrText() -> String {
+        if process.isRunning { return "(still running)" }
+        return String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+struct AgentError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// Copies a fixture tree (fixtures are read-only inputs; tests change copies).
+func copyFixture(_ name: String, to dir: String) throws -> String {
+    let dest = dir + "/proc"
+    try FileManager.default.copyItem(atPath: Fixtures.path("proc/\(name)"), toPath: dest)
+    return dest
+}

@@ -1,0 +1,117 @@
+import Dispatch
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+import VitalsCore
+import VitalsTestKit
+
+@testable import VitalsServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite(.serialized) struct StatusServerTests {
+    func tempSocket() -> String { "/tmp/vitals-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock" }
+
+    func withServer(_ body: (String, StatusServer) async throws -> Void) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let path = tempSocket()
+        let server = StatusServer(path: path, group: group) { req in
+            req.path == "/v1/ping" ? StatusReply(status: 200, body: Array("{\"pong\":true}\n".utf8)) : .error(404, "no route \(req.path)")
+        }
+        try await server.start()
+        do {
+            try await body(path, server)
+        } catch {
+            await server.stop()
+            try await group.shutdownGracefully()
+            throw error
+        }
+        await server.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func servesFiftyConcurrentClients() async throws {
+        try await withServer { path, _ in
+            let ok = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: 50) { _ in
+                if let r = try? StatusClient.get("/v1/ping", socket: path), r.status == 200, r.text == "{\"pong\":true}\n" {
+                    ok.add(1, ordering: .relaxed)
+                }
+            }
+            #expect(ok.load(ordering: .relaxed) == 50)
+        }
+    }
+
+    @Test func socketIsMode0660AndRemovedAtStop() async throws {
+        var path = ""
+        try await withServer { p, _ in
+            path = p
+            var st = stat()
+            #expect(lstat(p, &st) == 0)
+            #expect(st.st_mode & 0o777 == 0o660)
+        }
+        #expect(access(path, F_OK) != 0)
+    }
+
+    @Test func refusesAOneMegabyteHeader() async throws {
+        try await withServer { path, _ in
+            let fd = try StatusClient.connect(path)
+            defer { close(fd) }
+            let request = Array(("GET /v1/ping HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 1_048_576) + "\r\n\r\n").utf8)
+            var sent = 0
+            while sent < request.count {
+                let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { break }  // the server may close before all is sent
+                sent += n
+            }
+            var buf = [UInt8](repeating: 0, count: 4096)
+            var reply: [UInt8] = []
+            while true {
+                let n = recv(fd, &buf, buf.count, 0)
+                if n <= 0 { break }
+                reply += buf[0..<n]
+            }
+            let text = String(decoding: reply, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 431"), "got: \(text.prefix(80))")
+            // The server is still healthy afterwards.
+            #expect(try StatusClient.get("/v1/ping", socket: path).status == 200)
+        }
+    }
+
+    @Test func unknownRouteIs404WithAHint() async throws {
+        try await withServer { path, _ in
+            let r = try StatusClient.get("/nope", socket: path)
+            #expect(r.status == 404)
+            #expect(r.text == "{\"error\":\"no route /nope\"}\n")
+        }
+    }
+
+    @Test func staleSocketFileIsReplacedButALiveOneIsNotStolen() async throws {
+        let path = tempSocket()
+        // A stale socket: bound, then its process went away.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        close(fd)
+        #expect(access(path, F_OK) == 0)
+        try SocketFile.prepare(path)
+        #expect(access(path, F_OK) != 0)
+
+        try await withServer { live, _ in
+            #expect(throws: VitalsError(.socket, "\(live): another vitals agent is serving this socket; stop it first or pass --socket PATH")) {
+                try SocketFile.prepare(live)
+            }
+        }
+        let regular = tempSocket()
+        _ = open(regular, O_CREAT | O_WRONLY, 0o600)
+        defer { unlink(regular) }
+        #expect(throws: VitalsError(.socket, "\(regular) exists and is not a socket; remove it or choose another path with --socket")) {
+            try SocketFile.prepare(regular)
+        }
+    }
+}
