@@ -15,6 +15,21 @@ public struct CheckStatus: Sendable, Codable, Equatable {
     /// A change waiting for its debounce: "critical after 2 of 3 samples".
     public var pending: String?
 
+    public init(
+        check: String, resource: String, severity: Severity, message: String, value: Double?, threshold: Double?,
+        since: Double, evaluatedAt: Double, pending: String?
+    ) {
+        self.check = check
+        self.resource = resource
+        self.severity = severity
+        self.message = message
+        self.value = value
+        self.threshold = threshold
+        self.since = since
+        self.evaluatedAt = evaluatedAt
+        self.pending = pending
+    }
+
     enum CodingKeys: String, CodingKey {
         case check, resource, severity, message, value, threshold, since, pending
         case evaluatedAt = "evaluated_at"
@@ -82,26 +97,13 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
         let target: Severity
         switch obs.reading {
         case .unknown(let reason):
-            entry.pending = nil
-            entry.status.value = nil
-            entry.status.threshold = nil
-            entry.status.pending = nil
-            entry.status.message = "\(obs.subject) unknown: \(reason)"
-            return move(&entry, to: .unknown, from: old, at: timestamp, first: isNew)
+            return noValue(&entry, .unknown, "\(obs.subject) unknown: \(reason)", from: old, at: timestamp, first: isNew)
         case .notApplicable(let reason):
-            entry.pending = nil
-            entry.status.value = nil
-            entry.status.threshold = nil
-            entry.status.pending = nil
-            entry.status.message = "\(obs.subject): \(reason)"
-            return move(&entry, to: .ok, from: old, at: timestamp, first: isNew)
+            return noValue(&entry, .ok, "\(obs.subject): \(reason)", from: old, at: timestamp, first: isNew)
         case .value(let v) where !v.isFinite:
-            entry.pending = nil
-            entry.status.value = nil
-            entry.status.threshold = nil
-            entry.status.pending = nil
-            entry.status.message = "\(obs.subject) unknown: the value is not a finite number"
-            return move(&entry, to: .unknown, from: old, at: timestamp, first: isNew)
+            return noValue(
+                &entry, .unknown, "\(obs.subject) unknown: the value is not a finite number", from: old, at: timestamp,
+                first: isNew)
         case .value(let v):
             entry.status.value = v
             let base: Severity = (old == .unknown || old == .stale) ? .ok : old
@@ -127,6 +129,18 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
             entry.status.threshold = Self.limit(of: target == .ok ? .warning : target, spec)
             return move(&entry, to: target, from: old, at: timestamp, first: isNew)
         }
+    }
+
+    /// A result without a value: no debounce, no value or limit, the reason as the message.
+    private func noValue(
+        _ entry: inout Entry, _ severity: Severity, _ message: String, from old: Severity, at timestamp: Double, first: Bool
+    ) -> Transition? {
+        entry.pending = nil
+        entry.status.value = nil
+        entry.status.threshold = nil
+        entry.status.pending = nil
+        entry.status.message = message
+        return move(&entry, to: severity, from: old, at: timestamp, first: first)
     }
 
     private func move(_ entry: inout Entry, to new: Severity, from old: Severity, at timestamp: Double, first: Bool) -> Transition? {
