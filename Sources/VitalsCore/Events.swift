@@ -8,6 +8,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case configRejected = "config_rejected"
     case samplerFailed = "sampler_failed"
     case cycleOverrun = "cycle_overrun"
+    case watchdogStuck = "watchdog_stuck"
+    case watchdogRecovered = "watchdog_recovered"
 
     /// The 128-bit journal MESSAGE_ID, as 32 hex digits.
     public var messageID: String {
@@ -19,6 +21,8 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .configRejected: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a05"
         case .samplerFailed: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a06"
         case .cycleOverrun: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a07"
+        case .watchdogStuck: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a08"
+        case .watchdogRecovered: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a09"
         }
     }
 }

@@ -43,12 +43,16 @@ public enum Agent {
                 "config": "\(loaded.file ?? "none (embedded defaults)")", "interval": "\(Units.formatDuration(loaded.config.interval))",
                 "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
             ])
+        let tracker = ProgressTracker()
+        tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
         let sampling = SamplingService(
-            state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles)
+            state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles,
+            tracker: tracker)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),
             .init(service: reload),
+            .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger), successTerminationBehavior: .ignore),
         ]
         // Sampling ends the group when it stops on its own (a --cycles run).
         services.append(.init(service: sampling, successTerminationBehavior: .gracefullyShutdownGroup))

@@ -15,12 +15,17 @@ public struct SamplingService: Service {
     let notifier: SystemdNotifier
     let wallNow: @Sendable () -> Double
     let maxCycles: UInt64?
+    let tracker: ProgressTracker?
+
+    /// The longest a healthy sampling loop stays silent: two intervals plus the statvfs deadline.
+    public static func deadline(_ config: Config) -> Duration { config.interval * 2 + config.effectiveStatvfsTimeout }
 
     /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests).
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
-        wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil
+        wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil
     ) {
+        self.tracker = tracker
         self.state = state
         self.cycle = cycle
         self.logger = logger
@@ -58,6 +63,8 @@ public struct SamplingService: Service {
             let took = started.duration(to: ended)
             let statuses = evaluator.statuses
             state.recordCycle(snapshot, checks: statuses, took: took, endedAt: ended)
+            tracker?.register("sampling", deadline: Self.deadline(state.config))
+            tracker?.progress("sampling")
             let line = "\(StatusDocument.Summary(statuses).line); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"
             if number == 1 { notifier.ready(status: line) } else { notifier.status(line) }
             if let maxCycles, number >= maxCycles { return }

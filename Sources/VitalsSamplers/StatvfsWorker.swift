@@ -23,7 +23,8 @@ public final class StatvfsWorker: Sendable {
 
     private let statFunction: StatFunction
     private let inFlight = Mutex<Set<String>>([])
-    private let queue = DispatchQueue(label: "vitals.statvfs", attributes: .concurrent)
+    /// The deadline timer has its own queue: it must fire even while statvfs calls are blocked.
+    private let timerQueue = DispatchQueue(label: "vitals.statvfs.deadline")
 
     public init(statFunction: @escaping StatFunction = { try Syscalls.fsStats($0) }) {
         self.statFunction = statFunction
@@ -52,7 +53,9 @@ public final class StatvfsWorker: Sendable {
         let done: [String: Outcome] = await withCheckedContinuation { cont in
             batch.attach(cont)
             for p in toRun {
-                queue.async {
+                // A serial queue per call runs on an overcommitting thread, so hung calls never
+                // starve the others (the default concurrent pool has only one thread per core).
+                DispatchQueue(label: "vitals.statvfs").async {
                     let outcome: Outcome
                     do {
                         outcome = .stats(try fn(p))
@@ -66,7 +69,7 @@ public final class StatvfsWorker: Sendable {
                 }
             }
             let ms = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-            queue.asyncAfter(deadline: .now() + .milliseconds(ms)) { batch.expire() }
+            timerQueue.asyncAfter(deadline: .now() + .milliseconds(ms)) { batch.expire() }
         }
         results.merge(done) { a, _ in a }
         for p in toRun where results[p] == nil { results[p] = .notResponding }

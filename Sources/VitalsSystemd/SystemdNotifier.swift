@@ -15,6 +15,17 @@ public struct SystemdNotifier: Sendable {
     /// STATUS=<one line>.
     public func status(_ line: String) { notify("STATUS=\(line)") }
 
+    /// The watchdog timeout systemd set for this process (WatchdogSec=, via WATCHDOG_USEC and
+    /// WATCHDOG_PID), or nil when no watchdog is armed for it.
+    public func watchdogTimeout() -> Duration? {
+        var usec: UInt64 = 0
+        guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
+        return .microseconds(Int64(usec))
+    }
+
+    /// WATCHDOG=1.
+    public func watchdogPing() { notify("WATCHDOG=1") }
+
     /// STOPPING=1.
     public func stopping() { notify("STOPPING=1") }
 

@@ -59,10 +59,16 @@ final class AgentProcess: @unchecked Sendable {
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
-    /// SIGTERM, then wait; returns the exit status.
+    /// SIGTERM, then wait up to 10 s before SIGKILL; returns the exit status (-9 when killed).
     func stop() -> Int32 {
         if process.isRunning { signal(SIGTERM) }
-        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            signal(SIGKILL)
+            process.waitUntilExit()
+            return -9
+        }
         return process.terminationStatus
     }
 

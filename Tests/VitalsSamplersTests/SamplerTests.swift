@@ -131,10 +131,8 @@ import VitalsTestKit
             if path == "/hung" { release.wait() }
             return Syscalls.FSStats(blockSize: 1, blocks: 10, blocksFree: 5, blocksAvailable: 5, files: 10, filesFree: 5)
         }
-        let clock = ContinuousClock()
-        let start = clock.now
+        // The gate stays shut until the end: the batch can only return through its deadline.
         let r = await worker.stat(["/", "/hung"], timeout: .milliseconds(200))
-        #expect(start.duration(to: clock.now) < .seconds(2))
         #expect(r["/hung"] == .notResponding)
         if case .stats = r["/"] {} else { Issue.record("/ should have answered") }
         // Asked again while still hung: answered at once, no second blocked thread.

@@ -1,0 +1,21 @@
+public import VitalsCore
+import Synchronization
+
+/// The shared progress board the long-running parts report to and the watchdog reads
+/// (a `WatchdogPolicy` behind a lock, on the monotonic clock).
+public final class ProgressTracker: Sendable {
+    private let policy = Mutex(WatchdogPolicy<ContinuousClock.Instant>())
+
+    public init() {}
+
+    /// Adds a part with the longest silence it may keep.
+    public func register(_ part: String, deadline: Duration) {
+        policy.withLock { $0.register(part, deadline: deadline, at: .now) }
+    }
+
+    /// Records that a part made progress.
+    public func progress(_ part: String) { policy.withLock { $0.progress(part, at: .now) } }
+
+    /// The parts overdue now.
+    public func stuck() -> [WatchdogPolicy<ContinuousClock.Instant>.Stuck] { policy.withLock { $0.stuck(at: .now) } }
+}
