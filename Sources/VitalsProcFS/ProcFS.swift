@@ -18,14 +18,19 @@ public struct ProcFS: Sendable {
     /// The text of a file, read with read() until end of file.
     public func text(_ relative: String) throws(VitalsError) -> String {
         var buffer: [UInt8] = []
-        try Syscalls.readFile(path(relative), into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
+        return try text(relative, buffer: &buffer)
     }
 
     /// The text of a file, reusing `buffer` for the bytes.
     public func text(_ relative: String, buffer: inout [UInt8]) throws(VitalsError) -> String {
-        try Syscalls.readFile(path(relative), into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
+        let n = try Syscalls.readFile(path(relative), into: &buffer)
+        return String(decoding: buffer[..<n], as: UTF8.self)
+    }
+
+    /// The bytes of a file, read into the reused `buffer`.
+    public func bytes(_ relative: String, buffer: inout [UInt8]) throws(VitalsError) -> ArraySlice<UInt8> {
+        let n = try Syscalls.readFile(path(relative), into: &buffer)
+        return buffer[..<n]
     }
 
     /// True when the file or directory exists below the root.

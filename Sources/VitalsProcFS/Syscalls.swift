@@ -19,29 +19,27 @@ public enum Syscalls {
 
     /// Reads a whole file with open/read until read returns 0: /proc files report size 0 and hand
     /// out about a page per read, so a single read (or a Foundation whole-file read) cuts them.
-    public static func readFile(_ path: String, into buffer: inout [UInt8]) throws(VitalsError) {
-        buffer.removeAll(keepingCapacity: true)
+    /// `buffer` is reused between calls (it only grows); the file's bytes are `buffer[..<length]`.
+    @discardableResult
+    public static func readFile(_ path: String, into buffer: inout [UInt8]) throws(VitalsError) -> Int {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError(path, "cannot open", errno) }
         defer { close(fd) }
-        if buffer.capacity < 4096 { buffer.reserveCapacity(4096) }
+        if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
+        var length = 0
         while true {
-            let free = buffer.capacity - buffer.count
-            if free < 1024 { buffer.reserveCapacity(buffer.capacity * 2) }
-            let room = buffer.capacity - buffer.count
-            let start = buffer.count
-            var readError: Int32 = 0
+            if buffer.count - length < 1024 { buffer += [UInt8](repeating: 0, count: buffer.count) }
             var got = 0
-            buffer.append(contentsOf: repeatElement(0, count: room))
-            buffer.withUnsafeMutableBufferPointer { p in
+            var readError: Int32 = 0
+            buffer.withUnsafeMutableBytes { p in
                 repeat {
-                    got = read(fd, p.baseAddress! + start, room)
+                    got = read(fd, p.baseAddress! + length, p.count - length)
                     readError = got < 0 ? errno : 0
                 } while got < 0 && readError == EINTR
             }
-            buffer.removeLast(room - max(got, 0))
             if got < 0 { throw ioError(path, "cannot read", readError) }
-            if got == 0 { return }
+            if got == 0 { return length }
+            length += got
         }
     }
 

@@ -37,8 +37,8 @@ public final class FileHandleSampler: Sampler {
                     } catch {
                         continue
                     }
-                    guard let text = try? fs.text("\(pid)/limits", buffer: &buf),
-                        let lim = try? OpenFilesLimit(parsing: text)
+                    guard let bytes = try? fs.bytes("\(pid)/limits", buffer: &buf),
+                        let lim = try? OpenFilesLimit(bytes: bytes)
                     else { continue }
                     candidates.append(ProcessFDs(pid: pid, name: "", open: open, limit: lim.soft))
                 }

@@ -142,3 +142,24 @@ import VitalsTestKit
         }
     }
 }
+
+@Suite struct ReaderTests {
+    @Test func reusedBufferReturnsOnlyTheNewFile() throws {
+        let fs = ProcFS(root: Fixtures.path("proc/mounts"))
+        var buffer: [UInt8] = []
+        let long = try fs.text("self/mountinfo", buffer: &buffer)
+        #expect(long.utf8.count > 8192)
+        let short = try fs.text("loadavg", buffer: &buffer)
+        #expect(short == (try fs.text("loadavg")))
+        #expect(short.utf8.count < 100)
+        let limits = try fs.bytes("../debian12/1/limits", buffer: &buffer)
+        #expect(try OpenFilesLimit(bytes: limits).soft == 32768)
+    }
+
+    @Test func missingFileNamesThePath() {
+        let fs = ProcFS(root: "/nonexistent-root")
+        #expect(throws: VitalsError(.io, "/nonexistent-root/stat: cannot open", cause: "No such file or directory")) {
+            try fs.text("stat")
+        }
+    }
+}
