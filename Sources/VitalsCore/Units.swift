@@ -61,7 +61,7 @@ public enum Units {
 
     /// Prints a duration the way the config reads it: `10s`, `5m`, `1h30m`, `250ms`.
     public static func formatDuration(_ d: Duration) -> String {
-        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        let ms = d.wholeMilliseconds
         if ms % 1000 != 0 { return "\(ms)ms" }
         var s = ms / 1000
         if s == 0 { return "0s" }
@@ -105,4 +105,15 @@ extension StringProtocol {
         while let l = sub.last, l == " " || l == "\t" { sub.removeLast() }
         return String(sub)
     }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
+    /// The duration in whole milliseconds (truncated).
+    public var wholeMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+
+    /// The duration in whole microseconds (truncated).
+    public var wholeMicroseconds: Int64 { components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000 }
 }

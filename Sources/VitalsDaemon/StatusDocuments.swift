@@ -79,8 +79,3 @@ public struct HealthDocument: Sendable, Codable {
         case lastReloadError = "last_reload_error"
     }
 }
-
-extension Duration {
-    /// The duration in seconds as a Double.
-    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

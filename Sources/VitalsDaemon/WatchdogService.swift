@@ -22,7 +22,7 @@ public struct WatchdogService: Service {
 
     public func run() async throws {
         guard let timeout else { return }
-        logger.info("watchdog armed", metadata: ["timeout_ms": "\(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)"])
+        logger.info("watchdog armed", metadata: ["timeout_ms": "\(timeout.wholeMilliseconds)"])
         var wasStuck = false
         while !Task.isShuttingDownGracefully {
             let stuck = tracker.stuck()

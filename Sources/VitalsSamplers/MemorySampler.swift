@@ -31,7 +31,7 @@ public final class MemorySampler: Sampler {
         var swapIn = Reading.unknown("first sample: rate needs two readings")
         var oomDelta = Reading.unknown("first sample: needs two readings")
         if let (old, elapsed) = previous {
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed.seconds
             if seconds > 0 {
                 swapIn = .value(vm.pswpin >= old.pswpin ? Double(vm.pswpin - old.pswpin) / seconds : 0)
             }

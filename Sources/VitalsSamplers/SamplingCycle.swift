@@ -40,8 +40,7 @@ public struct SamplingCycle: Sendable {
                 outcome = .failed
                 failure = "\(error)"
             }
-            let d = start.duration(to: clock.now)
-            let micros = d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+            let micros = start.duration(to: clock.now).wholeMicroseconds
             snap.samplers.append(SamplerReport(name: sampler.name, outcome: outcome, durationMicros: micros, error: failure))
         }
         if let cores = snap.cpu?.onlineCores, let l = snap.load {

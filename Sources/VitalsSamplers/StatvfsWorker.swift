@@ -68,8 +68,7 @@ public final class StatvfsWorker: Sendable {
                     batch.deliver(p, outcome)
                 }
             }
-            let ms = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-            timerQueue.asyncAfter(deadline: .now() + .milliseconds(ms)) { batch.expire() }
+            timerQueue.asyncAfter(deadline: .now() + .milliseconds(Int(timeout.wholeMilliseconds))) { batch.expire() }
         }
         results.merge(done) { a, _ in a }
         for p in toRun where results[p] == nil { results[p] = .notResponding }
