@@ -4,10 +4,10 @@ import NIOCore
 import UnixSignals
 import ServiceLifecycle
 public import VitalsConfig
-public import VitalsCore
+import VitalsCore
 import VitalsSamplers
 import VitalsServer
-import VitalsSystemd
+public import VitalsSystemd
 
 #if canImport(Glibc)
 import Glibc
@@ -19,17 +19,25 @@ public enum Agent {
     public static let version = "0.1.0"
 
     /// Runs until a shutdown signal (or `maxCycles` cycles). `load` reads the configuration; it is
-    /// called again on SIGHUP.
+    /// called again on SIGHUP. The status socket is `inheritedSocket` when systemd passed one
+    /// (socket activation), else a new one at `socketPath`. `logFlush`, when given, is called
+    /// every few seconds and once at shutdown with `final` true (the log flood summaries).
     public static func run(
         loaded: LoadedConfig, load: @escaping @Sendable () throws(ConfigErrors) -> LoadedConfig, logger: Logger,
-        socketPath: String, maxCycles: UInt64? = nil
+        socketPath: String, inheritedSocket: SocketActivation.Inherited? = nil,
+        logFlush: (@Sendable (_ final: Bool) -> Void)? = nil, maxCycles: UInt64? = nil
     ) async throws {
         let notifier = SystemdNotifier()
         let state = AgentState(config: loaded.config, configFile: loaded.file, startedAt: WallClock.now())
         let cycle = SamplingCycle.standard(config: loaded.config)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let routes = Routes(state: state, version: version, pid: getpid())
-        let server = StatusServer(path: socketPath, group: group, handler: { routes.handle($0) })
+        let server =
+            if let inherited = inheritedSocket {
+                StatusServer(inheritedDescriptor: inherited.descriptor, path: inherited.path, group: group, handler: { routes.handle($0) })
+            } else {
+                StatusServer(path: socketPath, group: group, handler: { routes.handle($0) })
+            }
         do {
             try await server.start()
         } catch {
@@ -39,7 +47,8 @@ public enum Agent {
         logger.notice(
             "vitals agent started",
             metadata: [
-                LogKey.messageID: "\(EventKind.agentStarted.messageID)", "socket": "\(socketPath)",
+                LogKey.messageID: "\(EventKind.agentStarted.messageID)", "socket": "\(server.path)",
+                "socket_activated": "\(server.isInherited)",
                 "config": "\(loaded.file ?? "none (embedded defaults)")", "interval": "\(Units.formatDuration(loaded.config.interval))",
                 "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
             ])
@@ -54,8 +63,23 @@ public enum Agent {
             .init(service: reload),
             .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger), successTerminationBehavior: .ignore),
         ]
+        if let logFlush {
+            services.append(
+                .init(
+                    service: PeriodicService(period: .seconds(5), action: { logFlush(false) }, final: { logFlush(true) }),
+                    successTerminationBehavior: .ignore))
+        }
         // Sampling ends the group when it stops on its own (a --cycles run).
         services.append(.init(service: sampling, successTerminationBehavior: .gracefullyShutdownGroup))
+        // Last, so it hears of a shutdown first: STOPPING=1 goes out before anything winds down.
+        services.append(
+            .init(
+                service: StoppingNoticeService(
+                    notifier: notifier,
+                    onStopping: {
+                        logger.notice("vitals agent stopping", metadata: [LogKey.messageID: "\(EventKind.agentStopping.messageID)"])
+                    }),
+                successTerminationBehavior: .ignore))
         let serviceGroup = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
@@ -65,7 +89,6 @@ public enum Agent {
             try? await group.shutdownGracefully()
             throw error
         }
-        notifier.stopping()
         logger.notice("vitals agent stopped", metadata: [LogKey.messageID: "\(EventKind.agentStopping.messageID)"])
         try? await group.shutdownGracefully()
     }

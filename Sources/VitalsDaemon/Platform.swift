@@ -22,11 +22,31 @@ public enum WallClock {
     }
 }
 
-/// Where the status socket lives: /run/vitals/vitals.sock as root, $XDG_RUNTIME_DIR/vitals.sock
-/// otherwise (or /tmp/vitals-UID.sock when XDG_RUNTIME_DIR is unset).
+/// Where the status socket lives.
 public enum DefaultPaths {
+    /// The system agent's socket, in the unit's RuntimeDirectory=vitals.
+    public static let systemSocket = "/run/vitals/vitals.sock"
+
+    /// Where the agent listens: `$RUNTIME_DIRECTORY/vitals.sock` under systemd (RuntimeDirectory=),
+    /// /run/vitals/vitals.sock as root, else `$XDG_RUNTIME_DIR/vitals.sock` (or
+    /// /tmp/vitals-UID.sock when XDG_RUNTIME_DIR is unset).
     public static func socket(environment: [String: String]) -> String {
-        if getuid() == 0 { return "/run/vitals/vitals.sock" }
+        if let dirs = environment["RUNTIME_DIRECTORY"], let dir = dirs.split(separator: ":").first, !dir.isEmpty {
+            return dir + "/vitals.sock"
+        }
+        if getuid() == 0 { return systemSocket }
+        return userSocket(environment: environment)
+    }
+
+    /// Where a client looks: the system agent's socket when it exists (root, or a member of group
+    /// vitals, talking to the service), else this user's own agent.
+    public static func clientSocket(environment: [String: String]) -> String {
+        // /run/vitals is 0750: its existence is visible to all, so a non-member is told "permission denied" for the right socket.
+        if getuid() == 0 || access("/run/vitals", F_OK) == 0 { return systemSocket }
+        return userSocket(environment: environment)
+    }
+
+    static func userSocket(environment: [String: String]) -> String {
         if let dir = environment["XDG_RUNTIME_DIR"], !dir.isEmpty { return dir + "/vitals.sock" }
         return "/tmp/vitals-\(getuid()).sock"
     }

@@ -14,7 +14,9 @@ import Glibc
 public final class StatusServer: Sendable {
     public typealias Handler = @Sendable (StatusRequest) -> StatusReply
 
-    private let path: String
+    /// The socket's path (for an inherited socket, the path it was bound to, or "" when unknown).
+    public let path: String
+    private let inheritedDescriptor: CInt?
     private let group: any EventLoopGroup
     private let limits: ServerLimits
     private let handler: Handler
@@ -23,15 +25,34 @@ public final class StatusServer: Sendable {
 
     public init(path: String, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(), handler: @escaping Handler) {
         self.path = path
+        self.inheritedDescriptor = nil
         self.group = group
         self.limits = limits
         self.handler = handler
     }
 
+    /// Serves on a socket that is already bound and listening, handed over by the service manager
+    /// (socket activation). Its file and mode belong to the `.socket` unit: `stop` leaves them.
+    public init(
+        inheritedDescriptor fd: CInt, path: String, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(),
+        handler: @escaping Handler
+    ) {
+        self.path = path
+        self.inheritedDescriptor = fd
+        self.group = group
+        self.limits = limits
+        self.handler = handler
+    }
+
+    /// Whether the socket came from the service manager.
+    public var isInherited: Bool { inheritedDescriptor != nil }
+
     /// Binds the socket (replacing a stale file, refusing to steal a live one) with mode 0660.
     public func start() async throws {
-        try SocketFile.ensureParent(of: path)
-        try SocketFile.prepare(path)
+        if inheritedDescriptor == nil {
+            try SocketFile.ensureParent(of: path)
+            try SocketFile.prepare(path)
+        }
         let limits = self.limits
         let handler = self.handler
         let bootstrap = ServerBootstrap(group: group)
@@ -46,8 +67,13 @@ public final class StatusServer: Sendable {
                     try ops.addHandler(RequestHandler(limits: limits, handler: handler))
                 }
             }
-        let ch = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
-        chmod(path, 0o660)
+        let ch: any Channel
+        if let fd = inheritedDescriptor {
+            ch = try await bootstrap.withBoundSocket(fd).get()
+        } else {
+            ch = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+            chmod(path, 0o660)
+        }
         channel.withLock { $0 = ch }
     }
 
@@ -58,7 +84,7 @@ public final class StatusServer: Sendable {
             return c
         }
         try? await ch?.close()
-        unlink(path)
+        if inheritedDescriptor == nil { unlink(path) }
     }
 
     /// Connections open now.

@@ -69,11 +69,17 @@ struct AgentCommand: AsyncParsableCommand {
             case .stderr: .stderrJSON
             }
         let level = Logger.Level(rawValue: loaded.config.log.level) ?? .info
-        LoggingSystem.bootstrap { label in VitalsLogHandler(label: label, sink: sink, level: level) }
+        let gate = LogFloodGate()
+        LoggingSystem.bootstrap { label in VitalsLogHandler(label: label, sink: sink, level: level, gate: gate) }
         let logger = Logger(label: "vitals")
+        let flushWriter = VitalsLogHandler(label: "vitals", sink: sink, level: level)
         let socket = loaded.config.socketPath ?? DefaultPaths.socket(environment: env)
         do {
-            try await Agent.run(loaded: loaded, load: load, logger: logger, socketPath: socket, maxCycles: cycles)
+            let inherited = try SocketActivation.inherited()
+            try await Agent.run(
+                loaded: loaded, load: load, logger: logger, socketPath: socket, inheritedSocket: inherited,
+                logFlush: { final in for r in final ? gate.drain() : gate.flush() { flushWriter.write(r) } },
+                maxCycles: cycles)
         } catch let e as VitalsError {
             logger.critical("vitals agent cannot run", metadata: ["error": "\(e.description)"])
             printError("vitals: \(e.description)")

@@ -37,7 +37,7 @@ struct StatusCommand: ParsableCommand {
     var noColor = false
 
     func run() throws {
-        let socket = common.socket ?? DefaultPaths.socket(environment: DefaultPaths.environment())
+        let socket = common.socket ?? DefaultPaths.clientSocket(environment: DefaultPaths.environment())
         let reply: StatusClient.Reply
         do {
             reply = try StatusClient.get(health ? "/v1/health" : "/v1/status", socket: socket)
