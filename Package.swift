@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["VitalsTestKit"],
+            dependencies: ["VitalsTestKit", "VitalsCore"],
             swiftSettings: strict
         ),
     ]

@@ -2,8 +2,9 @@ public import VitalsCore
 import Synchronization
 
 /// The shared, thread-safe home of `LogFloodGuard` for every `VitalsLogHandler` of the process: a
-/// burst of identical events reaches the journal `burst` times per window, then once more as a
-/// summary that says how many were held back ("... (47 identical messages suppressed in 30 s)").
+/// burst of identical events (same level, text and fields) reaches the journal `burst` times per
+/// window, then once more as a summary that says how many were held back ("... (47 identical
+/// messages suppressed in 30s)", with the count in VITALS_SUPPRESSED).
 public final class LogFloodGate: Sendable {
     /// One record as the sink writes it.
     public struct Record: Sendable {
@@ -39,7 +40,9 @@ public final class LogFloodGate: Sendable {
     /// Returns the records to write for `record`: summaries of closed windows, then the record
     /// itself unless it is held back.
     public func filter(_ record: Record) -> [Record] {
-        let key = "\(record.priority)\u{1F}\(record.fields.first { $0.0 == LogKey.messageID }?.1 ?? "")\u{1F}\(record.message)"
+        // Identical means the same level, text and fields: two samplers failing are two events.
+        var key = "\(record.priority)\u{1F}\(record.message)"
+        for (k, v) in record.fields { key += "\u{1F}\(k)=\(v)" }
         let t = now()
         let (pass, summaries) = state.withLock { $0.admit(key: key, payload: record, now: t) }
         var out = summaries.map(Self.summaryRecord)

@@ -19,11 +19,18 @@ final class AgentProcess: @unchecked Sendable {
         return dir
     }
 
-    init(arguments: [String], dir: String, environment: [String: String] = [:]) throws {
+    /// `launcher`, when given, runs the agent (e.g. systemd-socket-activate and its options).
+    init(arguments: [String], dir: String, environment: [String: String] = [:], launcher: [String] = []) throws {
         self.dir = dir
         socket = dir + "/vitals.sock"
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["agent", "--socket", socket, "--log-target", "stderr"] + arguments
+        let agentArgs = ["agent", "--socket", socket, "--log-target", "stderr"] + arguments
+        if let first = launcher.first {
+            process.executableURL = URL(fileURLWithPath: first)
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary] + agentArgs
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = agentArgs
+        }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VITALS_") && $0.key != "JOURNAL_STREAM" && $0.key != "NOTIFY_SOCKET" }
         env.merge(environment) { _, b in b }
         process.environment = env
