@@ -1,0 +1,149 @@
+/// Decides what is worth telling a person, and when (pure: it is handed results and times, and
+/// returns notifications; it does no I/O and reads no clock).
+///
+/// One record per fingerprint. Rules, for the result of each evaluation:
+/// - ok to a problem (warning, critical, unknown, stale): `first`. The check evaluator has already
+///   applied the rule's debounce, so the engine notifies at once.
+/// - a problem to a worse one (warning to critical): `raised`, at once; to a lesser one: `improved`;
+///   to or from unknown or stale: `changed` (unknown is not "better" than critical).
+/// - a notified problem to ok: `resolved`, once, with the duration and the worst state and value.
+///   A problem that was never notified resolves silently; unknown and stale are notified like any
+///   problem, so they never turn into ok silently.
+/// - the same problem at the same severity: `repeat` once its repeat interval (with backoff) has
+///   passed since the last notification, never earlier.
+///
+/// `Instant` is monotonic time (repeat intervals); `wall` is Unix time for messages.
+public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
+    /// What the engine knows of one alert.
+    public struct Record: Sendable {
+        public var labels: LabelSet
+        public var fingerprint: Fingerprint
+        public var severity: Severity
+        public var message: String
+        public var value: Double?
+        public var threshold: Double?
+        /// When the current severity began (Unix time).
+        public var sinceWall: Double
+        /// When the incident began (first non-ok result), nil while ok.
+        public var problemSince: Instant?
+        public var problemSinceWall: Double?
+        /// The severity last notified in this incident; nil when nothing is owed a recovery.
+        public var notified: Severity?
+        public var lastNotified: Instant?
+        public var lastNotifiedWall: Double?
+        public var lastReason: NotificationReason?
+        /// Repeats sent at the current notified severity (drives the backoff).
+        public var repeats: Int
+        public var worstSeverity: Severity?
+        public var worstValue: Double?
+        /// Notifications decided for this alert so far.
+        public var sequence: UInt64
+    }
+
+    public var policy: AlertPolicy
+    public private(set) var records: [Fingerprint: Record] = [:]
+
+    public init(policy: AlertPolicy = AlertPolicy()) { self.policy = policy }
+
+    /// Takes one evaluation's result at monotonic `now` and Unix time `wall`; returns what to notify.
+    public mutating func observe(_ result: CheckResult, now: Instant, wall: Double) -> [AlertNotification] {
+        let fp = result.labels.fingerprint
+        var r =
+            records[fp]
+            ?? Record(
+                labels: result.labels, fingerprint: fp, severity: .ok, message: "", value: nil, threshold: nil, sinceWall: wall,
+                problemSince: nil, problemSinceWall: nil, notified: nil, lastNotified: nil, lastNotifiedWall: nil, lastReason: nil,
+                repeats: 0, worstSeverity: nil, worstValue: nil, sequence: 0)
+        defer { records[fp] = r }
+        let old = r.severity
+        r.labels = result.labels
+        r.message = result.message
+        r.value = result.value
+        r.threshold = result.threshold
+        if result.severity != old { r.sinceWall = wall }
+        r.severity = result.severity
+
+        if result.severity == .ok {
+            defer {
+                r.problemSince = nil
+                r.problemSinceWall = nil
+                r.worstSeverity = nil
+                r.worstValue = nil
+            }
+            guard let notified = r.notified, old != .ok else { return [] }
+            var n = notification(&r, reason: .resolved, previous: notified, now: now, wall: wall)
+            n.duration = r.problemSince.map { $0.duration(to: now) }
+            r.notified = nil
+            return [n]
+        }
+
+        if r.problemSince == nil {
+            r.problemSince = now
+            r.problemSinceWall = wall
+        }
+        trackWorst(&r, result)
+        guard let notified = r.notified else {
+            return [notification(&r, reason: .first, previous: nil, now: now, wall: wall)]
+        }
+        if result.severity != notified {
+            let reason: NotificationReason =
+                Self.isDefinite(result.severity) && Self.isDefinite(notified)
+                ? (result.severity.rank > notified.rank ? .raised : .improved) : .changed
+            return [notification(&r, reason: reason, previous: notified, now: now, wall: wall)]
+        }
+        if let last = r.lastNotified, let wait = policy.interval(for: notified, repeatNumber: r.repeats),
+            last.duration(to: now) >= wait
+        {
+            r.repeats += 1
+            return [notification(&r, reason: .repeat, previous: notified, now: now, wall: wall, keepRepeats: true)]
+        }
+        return []
+    }
+
+    /// Forgets alerts whose checks no longer exist (a mount went away, a check was removed),
+    /// except those still owed a recovery.
+    public mutating func retain(only fingerprints: Set<Fingerprint>) {
+        records = records.filter { fingerprints.contains($0.key) || $0.value.notified != nil }
+    }
+
+    /// Warning and critical say how bad; unknown and stale say that we do not know.
+    static func isDefinite(_ s: Severity) -> Bool { s == .warning || s == .critical }
+
+    private func notification(
+        _ r: inout Record, reason: NotificationReason, previous: Severity?, now: Instant, wall: Double, keepRepeats: Bool = false
+    ) -> AlertNotification {
+        r.sequence += 1
+        r.lastNotified = now
+        r.lastNotifiedWall = wall
+        r.lastReason = reason
+        if !keepRepeats { r.repeats = 0 }
+        if reason != .resolved { r.notified = r.severity }
+        return AlertNotification(
+            fingerprint: r.fingerprint, labels: r.labels, severity: r.severity, previous: previous, reason: reason,
+            message: r.message, value: r.value, threshold: r.threshold, startsAt: r.problemSinceWall ?? wall, at: wall,
+            duration: nil, worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence)
+    }
+
+    /// The worst state of the incident, and at it the value farthest past its threshold.
+    private func trackWorst(_ r: inout Record, _ result: CheckResult) {
+        guard let worst = r.worstSeverity else {
+            r.worstSeverity = result.severity
+            r.worstValue = result.value
+            return
+        }
+        if result.severity.rank > worst.rank {
+            r.worstSeverity = result.severity
+            r.worstValue = result.value
+        } else if result.severity == worst, let v = result.value {
+            guard let w = r.worstValue else {
+                r.worstValue = v
+                return
+            }
+            if let t = result.threshold {
+                if abs(v - t) > abs(w - t) { r.worstValue = v }
+            } else if v > w {
+                r.worstValue = v
+            }
+        }
+    }
+}

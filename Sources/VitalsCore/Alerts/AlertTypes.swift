@@ -1,0 +1,108 @@
+/// One check's debounced state as the alert engine receives it, every evaluation.
+public struct CheckResult: Sendable, Equatable {
+    /// The alert's identity (severity is not among them).
+    public var labels: LabelSet
+    public var severity: Severity
+    /// What an operator reads: "disk /srv 96.2% used, above critical 95%; 3.1 GiB free".
+    public var message: String
+    public var value: Double?
+    public var threshold: Double?
+
+    public init(labels: LabelSet, severity: Severity, message: String, value: Double? = nil, threshold: Double? = nil) {
+        self.labels = labels
+        self.severity = severity
+        self.message = message
+        self.value = value
+        self.threshold = threshold
+    }
+}
+
+/// Why a notification goes out; named in the message and the journal.
+public enum NotificationReason: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// A problem was notified for the first time in this incident.
+    case first
+    /// The same problem at the same severity, after its repeat interval.
+    case `repeat`
+    /// An escalation step fired (a later step of a route).
+    case escalated
+    /// The severity rose (warning to critical).
+    case raised
+    /// The severity fell but the problem remains (critical to warning).
+    case improved
+    /// The state moved to or from unknown or stale: what is known changed, not how bad it is.
+    case changed
+    /// A notified problem is over.
+    case resolved
+    case flappingStarted = "flapping_started"
+    case flappingStopped = "flapping_stopped"
+
+    public var description: String {
+        switch self {
+        case .first: "first notification"
+        case .repeat: "repeat"
+        case .escalated: "escalated"
+        case .raised: "severity raised"
+        case .improved: "severity lowered (improved)"
+        case .changed: "severity changed"
+        case .resolved: "resolved"
+        case .flappingStarted: "flapping started"
+        case .flappingStopped: "flapping stopped"
+        }
+    }
+}
+
+/// A notification the engine decided on: what a channel sends.
+public struct AlertNotification: Sendable, Equatable, Codable {
+    public var fingerprint: Fingerprint
+    public var labels: LabelSet
+    /// The state now (`ok` for a recovery).
+    public var severity: Severity
+    /// The last state notified before this one; nil for a first notification.
+    public var previous: Severity?
+    public var reason: NotificationReason
+    public var message: String
+    public var value: Double?
+    public var threshold: Double?
+    /// Unix time (s) the incident began (first non-ok result).
+    public var startsAt: Double
+    /// Unix time (s) of this decision.
+    public var at: Double
+    /// For a recovery: how long the problem lasted, and its worst state and value.
+    public var duration: Duration?
+    public var worstSeverity: Severity?
+    public var worstValue: Double?
+    /// Counts this alert's notifications; with the fingerprint it makes an idempotency key.
+    public var sequence: UInt64
+
+    /// `<fingerprint>-<sequence>`: the same decision always has the same key, so a receiver can
+    /// drop a repeat delivery.
+    public var idempotencyKey: String { "\(fingerprint)-\(sequence)" }
+}
+
+/// How often a problem is repeated, per severity, with an optional backoff.
+public struct AlertPolicy: Sendable, Equatable {
+    /// The repeat interval of each problem severity (`ok` is never repeated).
+    public var repeatInterval: [Severity: Duration]
+    /// Each repeat waits this many times longer than the one before (1 = no backoff)...
+    public var backoff: Double
+    /// ...up to this interval.
+    public var maxRepeatInterval: Duration
+
+    public init(
+        repeatInterval: [Severity: Duration] = [.critical: .seconds(3600), .warning: .seconds(6 * 3600), .unknown: .seconds(6 * 3600), .stale: .seconds(6 * 3600)],
+        backoff: Double = 1, maxRepeatInterval: Duration = .seconds(24 * 3600)
+    ) {
+        self.repeatInterval = repeatInterval
+        self.backoff = max(1, backoff)
+        self.maxRepeatInterval = maxRepeatInterval
+    }
+
+    /// The wait before repeat number `n` (0 = the first repeat) at `severity`; nil: never repeat.
+    public func interval(for severity: Severity, repeatNumber n: Int) -> Duration? {
+        guard severity != .ok, let base = repeatInterval[severity], base > .zero else { return nil }
+        guard backoff > 1, n > 0 else { return base }
+        let factor = (0..<n).reduce(1.0) { acc, _ in min(acc * backoff, 1e9) }
+        let scaled = base.seconds * factor
+        return min(Duration.milliseconds(Int64(min(scaled, 1e12) * 1000)), max(base, maxRepeatInterval))
+    }
+}

@@ -1,0 +1,173 @@
+import Testing
+import VitalsTestKit
+
+@testable import VitalsCore
+
+/// Timelines of the alert engine on a manual clock: transitions, repeats, recoveries.
+@Suite struct AlertEngineTests {
+    typealias Instant = ManualClock.Instant
+    let disk = LabelSet(["alertname": "VitalsDisk", "instance": "web1", "check": "disk", "resource": "/srv"])
+
+    /// Drives an engine through (seconds, severity, value) steps; returns each step's notifications.
+    struct Timeline {
+        var engine: AlertEngine<Instant>
+        let labels: LabelSet
+        var log: [(Int, AlertNotification)] = []
+
+        init(_ labels: LabelSet, policy: AlertPolicy = AlertPolicy()) {
+            self.labels = labels
+            engine = AlertEngine(policy: policy)
+        }
+
+        @discardableResult
+        mutating func at(_ seconds: Int, _ severity: Severity, _ value: Double? = nil, threshold: Double? = nil) -> [AlertNotification] {
+            let out = engine.observe(
+                CheckResult(labels: labels, severity: severity, message: "disk /srv \(severity)", value: value, threshold: threshold),
+                now: Instant(offset: .seconds(seconds)), wall: 1_800_000_000 + Double(seconds))
+            log += out.map { (seconds, $0) }
+            return out
+        }
+
+        var reasons: [String] { log.map { "\($0.0):\($0.1.reason.rawValue):\($0.1.severity)" } }
+    }
+
+    @Test func aProblemIsNotifiedOnceThenRepeatedOnlyAfterItsInterval() {
+        var t = Timeline(disk)
+        t.at(0, .ok)
+        for s in stride(from: 10, through: 3600 * 3, by: 10) { t.at(s, .critical, 96) }
+        // critical repeats every hour: first at 10 s, repeats at 3610 and 7210.
+        #expect(t.reasons == ["10:first:critical", "3610:repeat:critical", "7210:repeat:critical"])
+        #expect(t.log.map { $0.1.sequence } == [1, 2, 3])
+        #expect(t.log.allSatisfy { $0.1.startsAt == 1_800_000_010 })
+    }
+
+    @Test func backoffLengthensEachRepeatUpToTheCap() {
+        let policy = AlertPolicy(repeatInterval: [.critical: .seconds(100)], backoff: 2, maxRepeatInterval: .seconds(500))
+        var t = Timeline(disk, policy: policy)
+        for s in stride(from: 0, through: 2000, by: 10) { t.at(s, .critical) }
+        // first at 0, then waits 100, 200, 400, 500 (capped), 500...
+        #expect(t.log.map(\.0) == [0, 100, 300, 700, 1200, 1700])
+    }
+
+    @Test func aRiseNotifiesAtOnceAFallNotifiesAsImproved() {
+        var t = Timeline(disk)
+        t.at(0, .warning, 91)
+        t.at(10, .critical, 96)
+        t.at(20, .critical, 97)
+        t.at(30, .warning, 92)
+        #expect(t.reasons == ["0:first:warning", "10:raised:critical", "30:improved:warning"])
+        #expect(t.log.map(\.1.previous) == [nil, .warning, .critical])
+    }
+
+    @Test func aRecoveryGoesOnlyToNotifiedProblemsOnceWithDurationAndWorst() {
+        var t = Timeline(disk)
+        t.at(0, .ok)
+        t.at(10, .ok)
+        #expect(t.log.isEmpty, "ok from the start is never notified")
+        t.at(20, .warning, 91, threshold: 90)
+        t.at(30, .critical, 97, threshold: 95)
+        t.at(40, .critical, 99, threshold: 95)
+        t.at(50, .critical, 96, threshold: 95)
+        t.at(620, .ok, 50)
+        t.at(630, .ok, 50)
+        #expect(t.reasons == ["20:first:warning", "30:raised:critical", "620:resolved:ok"])
+        let resolved = t.log.last!.1
+        #expect(resolved.previous == .critical)
+        #expect(resolved.duration == .seconds(600))
+        #expect(resolved.worstSeverity == .critical)
+        #expect(resolved.worstValue == 99)
+        #expect(resolved.startsAt == 1_800_000_020)
+    }
+
+    @Test func worstValueFollowsTheThresholdsDirection() {
+        // A free-space floor: lower is worse.
+        var t = Timeline(disk)
+        t.at(0, .critical, 4, threshold: 5)
+        t.at(10, .critical, 2, threshold: 5)
+        t.at(20, .critical, 3, threshold: 5)
+        t.at(30, .ok, 9)
+        #expect(t.log.last?.1.worstValue == 2)
+    }
+
+    @Test func unknownAndStaleNeverResolveSilently() {
+        var t = Timeline(disk)
+        t.at(0, .critical)
+        t.at(10, .unknown)
+        t.at(20, .stale)
+        t.at(30, .ok)
+        #expect(t.reasons == ["0:first:critical", "10:changed:unknown", "20:changed:stale", "30:resolved:ok"])
+        var u = Timeline(disk)
+        u.at(0, .unknown)
+        u.at(10, .ok)
+        #expect(u.reasons == ["0:first:unknown", "10:resolved:ok"])
+    }
+
+    @Test func aNewIncidentAfterARecoveryIsANewFirstWithItsOwnStart() {
+        var t = Timeline(disk)
+        t.at(0, .warning)
+        t.at(10, .ok)
+        t.at(20, .warning)
+        #expect(t.reasons == ["0:first:warning", "10:resolved:ok", "20:first:warning"])
+        #expect(t.log.last?.1.startsAt == 1_800_000_020)
+        #expect(Set(t.log.map(\.1.idempotencyKey)).count == 3, "every decision has its own key")
+    }
+
+    @Test func retainKeepsAlertsStillOwedARecovery() {
+        var engine = AlertEngine<Instant>()
+        let gone = LabelSet(["alertname": "VitalsDisk", "resource": "/mnt/usb"])
+        let quiet = LabelSet(["alertname": "VitalsDisk", "resource": "/mnt/old"])
+        _ = engine.observe(CheckResult(labels: gone, severity: .critical, message: "m"), now: Instant(offset: .zero), wall: 0)
+        _ = engine.observe(CheckResult(labels: quiet, severity: .ok, message: "m"), now: Instant(offset: .zero), wall: 0)
+        engine.retain(only: [])
+        #expect(engine.records.keys.sorted() == [gone.fingerprint])
+    }
+
+    /// Random timelines (fixed seeds): the invariants hold whatever the sequence.
+    @Test(arguments: 1...40)
+    func invariantsHoldOnRandomTimelines(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let policy = AlertPolicy(repeatInterval: [.critical: .seconds(300), .warning: .seconds(900), .unknown: .seconds(600), .stale: .seconds(600)])
+        var t = Timeline(disk, policy: policy)
+        let states: [Severity] = [.ok, .ok, .ok, .warning, .warning, .critical, .unknown, .stale]
+        var s = 0
+        var current = Severity.ok
+        for _ in 0..<600 {
+            s += Int(rng.next() % 60) + 1
+            if rng.next() % 4 == 0 { current = states[Int(rng.next() % UInt64(states.count))] }
+            t.at(s, current)
+        }
+        // 1. Never the same severity twice within its repeat interval while the incident lasts.
+        var lastAt: [Severity: Int] = [:]
+        var owed: Severity? = nil
+        for (at, n) in t.log {
+            if n.reason == .resolved {
+                #expect(owed != nil, "a recovery only for a notified problem (seed \(seed), t=\(at))")
+                owed = nil
+                lastAt = [:]
+                continue
+            }
+            if n.reason == .repeat, let prev = lastAt[n.severity] {
+                #expect(Duration.seconds(at - prev) >= policy.repeatInterval[n.severity]!, "seed \(seed), t=\(at)")
+            }
+            lastAt[n.severity] = at
+            owed = n.severity
+        }
+        // 2. Every notified problem gets exactly one recovery once the check is ok.
+        if current == .ok { #expect(owed == nil, "seed \(seed): a notified problem ended without a recovery") }
+        // 3. Sequence numbers are 1, 2, 3, ... with no gap or repeat.
+        #expect(t.log.map(\.1.sequence) == Array(1...UInt64(max(t.log.count, 1))).prefix(t.log.count).map { $0 })
+    }
+}
+
+/// A small deterministic generator for the randomised timelines.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
