@@ -171,3 +171,51 @@ struct SplitMix64 {
         return z ^ (z >> 31)
     }
 }
+
+/// Unknown delay and restarts.
+@Suite struct AlertEngineRestartTests {
+    typealias Instant = ManualClock.Instant
+    let labels = AlertLabels.forCheck("disk_inodes", resource: "/srv", instance: "web1")
+
+    func observe(_ e: inout AlertEngine<Instant>, _ s: Int, _ sev: Severity, wall: Double? = nil) -> [String] {
+        e.observe(CheckResult(labels: labels, severity: sev, message: "m"), now: Instant(offset: .seconds(s)), wall: wall ?? Double(s))
+            .map { "\($0.reason.rawValue):\($0.severity)" }
+    }
+
+    @Test func labelsOfABuiltinCheck() {
+        #expect(labels.dictionary == ["alertname": "VitalsDiskInodes", "instance": "web1", "check": "disk_inodes", "resource": "/srv"])
+        #expect(AlertLabels.forCheck("cpu", resource: "", instance: "h")["resource"] == nil)
+    }
+
+    @Test func aShortUnknownIsNotNewsALongOneIs() {
+        var e = AlertEngine<Instant>(policy: AlertPolicy(unknownDelay: .seconds(60)))
+        #expect(observe(&e, 0, .unknown) == [], "the first sample is unknown: nobody is told")
+        #expect(observe(&e, 10, .ok) == [])
+        #expect(observe(&e, 20, .critical) == ["first:critical"])
+        #expect(observe(&e, 30, .unknown) == [])
+        #expect(observe(&e, 40, .critical) == [], "back before the delay: nothing happened")
+        #expect(observe(&e, 50, .unknown) == [])
+        #expect(observe(&e, 100, .unknown) == [])
+        #expect(observe(&e, 110, .unknown) == ["changed:unknown"], "lasted 60 s")
+    }
+
+    @Test func aRestartWithTheSameConditionNotifiesNothingAChangedOneOnce() {
+        var e = AlertEngine<Instant>()
+        _ = observe(&e, 0, .critical, wall: 1000)
+        let saved = e.export(wall: 1010, now: Instant(offset: .seconds(10)))
+        // The new process' monotonic clock starts again near zero.
+        var same = AlertEngine<Instant>()
+        same.restore(saved, now: Instant(offset: .seconds(1)), wall: 1100)
+        #expect(observe(&same, 2, .critical, wall: 1101) == [])
+        // The repeat interval keeps counting from the notification before the restart (wall
+        // 1000): due at wall 4600, which is monotonic 3501 in the new process.
+        #expect(observe(&same, 3500, .critical, wall: 4599) == [])
+        #expect(observe(&same, 3501, .critical, wall: 4600) == ["repeat:critical"])
+        var changed = AlertEngine<Instant>()
+        changed.restore(saved, now: Instant(offset: .seconds(1)), wall: 1100)
+        #expect(observe(&changed, 2, .ok, wall: 1101) == ["resolved:ok"])
+        #expect(observe(&changed, 3, .ok, wall: 1102) == [])
+        let resolved = changed.records[labels.fingerprint]
+        #expect(resolved?.sequence == 2, "sequence numbers continue over the restart")
+    }
+}

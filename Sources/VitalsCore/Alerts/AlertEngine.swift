@@ -12,7 +12,12 @@
 /// - the same problem at the same severity: `repeat` once its repeat interval (with backoff) has
 ///   passed since the last notification, never earlier.
 ///
-/// `Instant` is monotonic time (repeat intervals); `wall` is Unix time for messages.
+/// - unknown or stale after a definite state counts only once it has lasted the policy's
+///   `unknownDelay` (the first CPU sample is always unknown; one failed read is not news).
+///
+/// `Instant` is monotonic time (repeat intervals); `wall` is Unix time for messages. `export` and
+/// `restore` carry the state over a restart: a condition unchanged meanwhile notifies nothing, one
+/// that changed notifies once.
 public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
     /// What the engine knows of one alert.
     public struct Record: Sendable {
@@ -38,6 +43,8 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         public var worstValue: Double?
         /// Notifications decided for this alert so far.
         public var sequence: UInt64
+        /// Since when an unknown or stale result has been waiting for `unknownDelay`.
+        public var indefiniteSince: Instant?
     }
 
     public var policy: AlertPolicy
@@ -53,9 +60,18 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             ?? Record(
                 labels: result.labels, fingerprint: fp, severity: .ok, message: "", value: nil, threshold: nil, sinceWall: wall,
                 problemSince: nil, problemSinceWall: nil, notified: nil, lastNotified: nil, lastNotifiedWall: nil, lastReason: nil,
-                repeats: 0, worstSeverity: nil, worstValue: nil, sequence: 0)
+                repeats: 0, worstSeverity: nil, worstValue: nil, sequence: 0, indefiniteSince: nil)
         defer { records[fp] = r }
         let old = r.severity
+        // Unknown or stale counts only once it has lasted `unknownDelay`; until then the alert
+        // keeps its state.
+        if Self.isIndefinite(result.severity) && !Self.isIndefinite(old) {
+            let since = r.indefiniteSince ?? now
+            r.indefiniteSince = since
+            if since.duration(to: now) < policy.unknownDelay { return [] }
+        } else {
+            r.indefiniteSince = nil
+        }
         r.labels = result.labels
         r.message = result.message
         r.value = result.value
@@ -100,6 +116,34 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         return []
     }
 
+    /// Every alert's state, for the state file.
+    public func export(wall: Double, now: Instant) -> [PersistedAlert] {
+        records.values.sorted { $0.fingerprint < $1.fingerprint }.map { r in
+            PersistedAlert(
+                labels: r.labels, severity: r.severity, message: r.message, value: r.value, threshold: r.threshold,
+                sinceWall: r.sinceWall, problemSinceWall: r.problemSinceWall, notified: r.notified,
+                lastNotifiedWall: r.lastNotifiedWall, lastReason: r.lastReason, repeats: r.repeats,
+                worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence)
+        }
+    }
+
+    /// Takes back the state written by `export` before a restart. Unix times become instants
+    /// relative to `now`/`wall`; a time in the future (the clock was set back) counts as now.
+    public mutating func restore(_ saved: [PersistedAlert], now: Instant, wall: Double) {
+        func instant(_ w: Double?) -> Instant? {
+            w.map { now.advanced(by: .milliseconds(-Int64(max(0, wall - $0) * 1000))) }
+        }
+        for p in saved {
+            let fp = p.labels.fingerprint
+            records[fp] = Record(
+                labels: p.labels, fingerprint: fp, severity: p.severity, message: p.message, value: p.value,
+                threshold: p.threshold, sinceWall: p.sinceWall, problemSince: instant(p.problemSinceWall),
+                problemSinceWall: p.problemSinceWall, notified: p.notified, lastNotified: instant(p.lastNotifiedWall),
+                lastNotifiedWall: p.lastNotifiedWall, lastReason: p.lastReason, repeats: p.repeats,
+                worstSeverity: p.worstSeverity, worstValue: p.worstValue, sequence: p.sequence, indefiniteSince: nil)
+        }
+    }
+
     /// Forgets alerts whose checks no longer exist (a mount went away, a check was removed),
     /// except those still owed a recovery.
     public mutating func retain(only fingerprints: Set<Fingerprint>) {
@@ -108,6 +152,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
 
     /// Warning and critical say how bad; unknown and stale say that we do not know.
     static func isDefinite(_ s: Severity) -> Bool { s == .warning || s == .critical }
+    static func isIndefinite(_ s: Severity) -> Bool { s == .unknown || s == .stale }
 
     private func notification(
         _ r: inout Record, reason: NotificationReason, previous: Severity?, now: Instant, wall: Double, keepRepeats: Bool = false

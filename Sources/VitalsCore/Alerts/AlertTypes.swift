@@ -87,14 +87,18 @@ public struct AlertPolicy: Sendable, Equatable {
     public var backoff: Double
     /// ...up to this interval.
     public var maxRepeatInterval: Duration
+    /// How long unknown or stale must last before it counts: a check that cannot measure for a
+    /// moment (the first CPU sample, one slow read) notifies nobody.
+    public var unknownDelay: Duration
 
     public init(
         repeatInterval: [Severity: Duration] = [.critical: .seconds(3600), .warning: .seconds(6 * 3600), .unknown: .seconds(6 * 3600), .stale: .seconds(6 * 3600)],
-        backoff: Double = 1, maxRepeatInterval: Duration = .seconds(24 * 3600)
+        backoff: Double = 1, maxRepeatInterval: Duration = .seconds(24 * 3600), unknownDelay: Duration = .zero
     ) {
         self.repeatInterval = repeatInterval
         self.backoff = max(1, backoff)
         self.maxRepeatInterval = maxRepeatInterval
+        self.unknownDelay = unknownDelay
     }
 
     /// The wait before repeat number `n` (0 = the first repeat) at `severity`; nil: never repeat.
@@ -104,5 +108,34 @@ public struct AlertPolicy: Sendable, Equatable {
         let factor = (0..<n).reduce(1.0) { acc, _ in min(acc * backoff, 1e9) }
         let scaled = base.seconds * factor
         return min(Duration.milliseconds(Int64(min(scaled, 1e12) * 1000)), max(base, maxRepeatInterval))
+    }
+}
+
+/// What survives a restart of one alert (times as Unix seconds: monotonic time restarts with the
+/// process, and at boot).
+public struct PersistedAlert: Sendable, Equatable, Codable {
+    public var labels: LabelSet
+    public var severity: Severity
+    public var message: String
+    public var value: Double?
+    public var threshold: Double?
+    public var sinceWall: Double
+    public var problemSinceWall: Double?
+    public var notified: Severity?
+    public var lastNotifiedWall: Double?
+    public var lastReason: NotificationReason?
+    public var repeats: Int
+    public var worstSeverity: Severity?
+    public var worstValue: Double?
+    public var sequence: UInt64
+}
+
+/// The labels vitals gives a built-in check's alert: `alertname` (Vitals + the check in
+/// CamelCase, e.g. VitalsDiskInodes), `instance` (the host), `check`, and `resource` when the check
+/// has one (a mount point).
+public enum AlertLabels {
+    public static func forCheck(_ check: String, resource: String, instance: String) -> LabelSet {
+        let camel = check.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return LabelSet(["alertname": "Vitals" + camel, "instance": instance, "check": check, "resource": resource])
     }
 }
