@@ -10,6 +10,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case cycleOverrun = "cycle_overrun"
     case watchdogStuck = "watchdog_stuck"
     case watchdogRecovered = "watchdog_recovered"
+    case alertNotification = "alert_notification"
+    case alertStateProblem = "alert_state_problem"
 
     /// The 128-bit journal MESSAGE_ID, as 32 hex digits.
     public var messageID: String {
@@ -23,6 +25,8 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .cycleOverrun: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a07"
         case .watchdogStuck: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a08"
         case .watchdogRecovered: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a09"
+        case .alertNotification: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0a"
+        case .alertStateProblem: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0b"
         }
     }
 }
@@ -39,4 +43,5 @@ public enum LogKey {
     public static let threshold = "threshold"
     public static let fingerprint = "fingerprint"
     public static let channel = "channel"
+    public static let reason = "reason"
 }

@@ -24,7 +24,7 @@ public enum Agent {
     /// every few seconds and once at shutdown with `final` true (the log flood summaries).
     public static func run(
         loaded: LoadedConfig, load: @escaping @Sendable () throws(ConfigErrors) -> LoadedConfig, logger: Logger,
-        socketPath: String, inheritedSocket: SocketActivation.Inherited? = nil,
+        socketPath: String, stateDirectory: String? = nil, inheritedSocket: SocketActivation.Inherited? = nil,
         logFlush: (@Sendable (_ final: Bool) -> Void)? = nil, maxCycles: UInt64? = nil
     ) async throws {
         let notifier = SystemdNotifier()
@@ -52,11 +52,26 @@ public enum Agent {
                 "config": "\(loaded.file ?? "none (embedded defaults)")", "interval": "\(Units.formatDuration(loaded.config.interval))",
                 "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
             ])
+        var store: AlertStore? = nil
+        if let dir = stateDirectory {
+            do {
+                try AlertStore.prepare(directory: dir)
+                store = AlertStore(directory: dir)
+            } catch {
+                logger.error(
+                    "alert state cannot be kept; alerts work in memory only",
+                    metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error.description)"])
+            }
+        }
+        // Unknown must last three cycles before it is news (the first CPU sample is always unknown).
+        let policy = AlertPolicy(unknownDelay: loaded.config.interval * 3)
+        let alerts = AlertDispatcher(
+            policy: policy, store: store, instance: Hostname.current(), logger: logger, state: state, now: .now, wall: WallClock.now())
         let tracker = ProgressTracker()
         tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles,
-            tracker: tracker)
+            tracker: tracker, alerts: alerts)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),

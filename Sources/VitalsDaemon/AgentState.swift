@@ -17,6 +17,8 @@ public final class AgentState: Sendable {
         public var startedAt: Double
         public var reloads = 0
         public var lastReloadError: String?
+        /// Every alert the engine tracks, as the state file holds it.
+        public var alerts: [PersistedAlert] = []
     }
 
     private let contents: Mutex<Contents>
@@ -54,6 +56,9 @@ public final class AgentState: Sendable {
             $0.lastReloadError = nil
         }
     }
+
+    /// Publishes the alert engine's state.
+    public func recordAlerts(_ alerts: [PersistedAlert]) { contents.withLock { $0.alerts = alerts } }
 
     /// Remembers why the last reload was refused.
     public func recordReloadError(_ text: String) { contents.withLock { $0.lastReloadError = text } }

@@ -51,6 +51,15 @@ public enum DefaultPaths {
         return "/tmp/vitals-\(getuid()).sock"
     }
 
+    /// Where alert state lives: `$STATE_DIRECTORY` under systemd (StateDirectory=vitals), else
+    /// /var/lib/vitals as root, else `$XDG_STATE_HOME/vitals`, else ./.vitals.
+    public static func stateDirectory(environment: [String: String]) -> String {
+        if let dirs = environment["STATE_DIRECTORY"], let dir = dirs.split(separator: ":").first, !dir.isEmpty { return String(dir) }
+        if getuid() == 0 { return "/var/lib/vitals" }
+        if let dir = environment["XDG_STATE_HOME"], !dir.isEmpty { return dir + "/vitals" }
+        return "./.vitals"
+    }
+
     /// The process environment as a dictionary.
     public static func environment() -> [String: String] {
         var env: [String: String] = [:]
@@ -61,5 +70,14 @@ public enum DefaultPaths {
             p += 1
         }
         return env
+    }
+}
+
+/// The host's name, for the `instance` label.
+public enum Hostname {
+    public static func current() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
+        return String(cString: buf)
     }
 }

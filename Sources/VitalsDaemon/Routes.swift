@@ -22,7 +22,7 @@ public struct Routes: Sendable {
 
     /// Answers one request.
     public func handle(_ request: StatusRequest) -> StatusReply {
-        let routes = ["/v1/status", "/v1/health"]
+        let routes = ["/v1/status", "/v1/health", "/v1/alerts"]
         guard routes.contains(request.path) else {
             return .error(404, "no route \(request.path); try \(routes.joined(separator: ", "))")
         }
@@ -32,6 +32,7 @@ public struct Routes: Sendable {
         let c = state.current
         switch request.path {
         case "/v1/status": return json(status(c))
+        case "/v1/alerts": return json(AlertsDocument(c.alerts))
         default: return json(health(c))
         }
     }

@@ -16,6 +16,7 @@ public struct SamplingService: Service {
     let wallNow: @Sendable () -> Double
     let maxCycles: UInt64?
     let tracker: ProgressTracker?
+    let alerts: AlertDispatcher?
 
     /// The longest a healthy sampling loop stays silent: two intervals plus the statvfs deadline.
     public static func deadline(_ config: Config) -> Duration { config.interval * 2 + config.effectiveStatvfsTimeout }
@@ -23,9 +24,11 @@ public struct SamplingService: Service {
     /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests).
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
-        wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil
+        wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
+        alerts: AlertDispatcher? = nil
     ) {
         self.tracker = tracker
+        self.alerts = alerts
         self.state = state
         self.cycle = cycle
         self.logger = logger
@@ -37,6 +40,7 @@ public struct SamplingService: Service {
     public func run() async throws {
         let clock = ContinuousClock()
         var evaluator = CheckEvaluator<ContinuousClock.Instant>()
+        var alerts = self.alerts
         var interval = state.config.interval
         var anchor = clock.now
         var tick: Int64 = 0
@@ -63,6 +67,7 @@ public struct SamplingService: Service {
             let took = started.duration(to: ended)
             let statuses = evaluator.statuses
             state.recordCycle(snapshot, checks: statuses, took: took, endedAt: ended)
+            alerts?.process(statuses, now: ended, wall: wallNow())
             tracker?.register("sampling", deadline: Self.deadline(state.config))
             tracker?.progress("sampling")
             let line = "\(StatusDocument.Summary(statuses).line); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"

@@ -79,3 +79,44 @@ public struct HealthDocument: Sendable, Codable {
         case lastReloadError = "last_reload_error"
     }
 }
+
+/// `GET /v1/alerts`: every alert the engine tracks, worst first.
+public struct AlertsDocument: Codable, Sendable {
+    /// One alert: identity, state, and what was last notified and why.
+    public struct Entry: Codable, Sendable {
+        public var fingerprint: Fingerprint
+        public var labels: LabelSet
+        public var severity: Severity
+        public var since: Double
+        public var message: String
+        public var value: Double?
+        public var threshold: Double?
+        public var problemSince: Double?
+        /// The severity last notified; nil when no notification is outstanding.
+        public var notified: Severity?
+        public var lastNotificationAt: Double?
+        public var lastReason: NotificationReason?
+        public var notifications: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case fingerprint, labels, severity, since, message, value, threshold
+            case problemSince = "problem_since"
+            case notified
+            case lastNotificationAt = "last_notification_at"
+            case lastReason = "last_reason"
+            case notifications
+        }
+    }
+
+    public var alerts: [Entry]
+
+    public init(_ persisted: [PersistedAlert]) {
+        alerts = persisted.map {
+            Entry(
+                fingerprint: $0.labels.fingerprint, labels: $0.labels, severity: $0.severity, since: $0.sinceWall, message: $0.message,
+                value: $0.value, threshold: $0.threshold, problemSince: $0.problemSinceWall, notified: $0.notified,
+                lastNotificationAt: $0.lastNotifiedWall, lastReason: $0.lastReason, notifications: $0.sequence)
+        }
+        .sorted { ($0.severity.rank, $1.fingerprint) > ($1.severity.rank, $0.fingerprint) }
+    }
+}

@@ -36,6 +36,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("state-dir"),
+        help: "Alert state directory (default $STATE_DIRECTORY, /var/lib/vitals as root, else $XDG_STATE_HOME/vitals or ./.vitals).")
+    var stateDir: String?
+
     @Option(help: "Stop after this many sampling cycles (for scripts and benchmarks).")
     var cycles: UInt64?
 
@@ -77,7 +82,8 @@ struct AgentCommand: AsyncParsableCommand {
         do {
             let inherited = try SocketActivation.inherited()
             try await Agent.run(
-                loaded: loaded, load: load, logger: logger, socketPath: socket, inheritedSocket: inherited,
+                loaded: loaded, load: load, logger: logger, socketPath: socket,
+                stateDirectory: stateDir ?? DefaultPaths.stateDirectory(environment: env), inheritedSocket: inherited,
                 logFlush: { final in for r in final ? gate.drain() : gate.flush() { flushWriter.write(r) } },
                 maxCycles: cycles)
         } catch let e as VitalsError {

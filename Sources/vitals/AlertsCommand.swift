@@ -1,0 +1,88 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import VitalsCore
+import VitalsDaemon
+import VitalsServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `vitals alerts`: every alert with its state, since when, and the last notification and reason.
+struct AlertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Show every alert: state, since when, last notification and its reason (table, or --json).",
+        discussion: """
+            An alert is one check on one resource; its FINGERPRINT is the one Alertmanager computes
+            from the same labels. Exit status: 0 when the agent answered, 1 when it could not be reached.
+            Examples:
+              vitals alerts
+              vitals alerts --all
+              vitals alerts --json | jq '.alerts[] | select(.severity == "critical") | .fingerprint'
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Print the JSON document of GET /v1/alerts.")
+    var json = false
+
+    @Flag(help: "Also list alerts that are ok and owe nothing (every check the engine tracks).")
+    var all = false
+
+    func run() throws {
+        let socket = common.socket ?? DefaultPaths.clientSocket(environment: DefaultPaths.environment())
+        let reply: StatusClient.Reply
+        do {
+            reply = try StatusClient.get("/v1/alerts", socket: socket)
+        } catch {
+            printError("vitals: \(error.description)")
+            throw ExitCode(1)
+        }
+        guard reply.status == 200 else {
+            printError("vitals: the agent answered \(reply.status): \(reply.text)")
+            throw ExitCode(1)
+        }
+        if json {
+            print(reply.text, terminator: "")
+            return
+        }
+        do {
+            let doc = try JSONDecoder().decode(AlertsDocument.self, from: Data(reply.body))
+            print(Self.table(doc, now: WallClock.now(), all: all), terminator: "")
+        } catch {
+            printError("vitals: cannot read the agent's reply: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    static func table(_ doc: AlertsDocument, now: Double, all: Bool) -> String {
+        let shown = doc.alerts.filter { all || $0.severity != .ok || $0.notified != nil }
+        if shown.isEmpty { return "no alerts (\(doc.alerts.count) checks ok)\n" }
+        var rows = [["FINGERPRINT", "STATE", "CHECK", "RESOURCE", "SINCE", "LAST NOTIFIED", "MESSAGE"]]
+        for a in shown {
+            let last = a.lastNotificationAt.map { "\(StatusTable.ago(now - $0)) (\(a.lastReason?.rawValue ?? "?"))" } ?? "-"
+            rows.append([
+                "\(a.fingerprint)", a.severity.rawValue, a.labels["check"] ?? "", a.labels["resource"] ?? "",
+                StatusTable.ago(now - a.since), last, a.message,
+            ])
+        }
+        let columns = rows[0].count
+        var widths = [Int](repeating: 0, count: columns)
+        for r in rows { for i in 0..<columns - 1 { widths[i] = max(widths[i], r[i].count) } }
+        var out = ""
+        for r in rows {
+            var line = ""
+            for i in 0..<columns - 1 {
+                let cell = r[i]
+                line += cell + String(repeating: " ", count: widths[i] - cell.count) + "  "
+            }
+            out += line + r[columns - 1] + "\n"
+        }
+        return out
+    }
+}
