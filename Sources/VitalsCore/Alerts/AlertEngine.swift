@@ -12,6 +12,9 @@
 /// - the same problem at the same severity: `repeat` once its repeat interval (with backoff) has
 ///   passed since the last notification, never earlier.
 ///
+/// - flapping (Nagios' weighted percent state change over 21 results above 30 %): one
+///   `flapping_started`, then silence; below 20 % one `flapping_stopped` with the final state, and
+///   if that differs from what was last notified, the recovery or problem it owes.
 /// - unknown or stale after a definite state counts only once it has lasted the policy's
 ///   `unknownDelay` (the first CPU sample is always unknown; one failed read is not news).
 ///
@@ -45,6 +48,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         public var sequence: UInt64
         /// Since when an unknown or stale result has been waiting for `unknownDelay`.
         public var indefiniteSince: Instant?
+        public var flap: FlapDetector
     }
 
     public var policy: AlertPolicy
@@ -60,7 +64,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             ?? Record(
                 labels: result.labels, fingerprint: fp, severity: .ok, message: "", value: nil, threshold: nil, sinceWall: wall,
                 problemSince: nil, problemSinceWall: nil, notified: nil, lastNotified: nil, lastNotifiedWall: nil, lastReason: nil,
-                repeats: 0, worstSeverity: nil, worstValue: nil, sequence: 0, indefiniteSince: nil)
+                repeats: 0, worstSeverity: nil, worstValue: nil, sequence: 0, indefiniteSince: nil, flap: FlapDetector())
         defer { records[fp] = r }
         let old = r.severity
         // Unknown or stale counts only once it has lasted `unknownDelay`; until then the alert
@@ -79,25 +83,45 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         if result.severity != old { r.sinceWall = wall }
         r.severity = result.severity
 
-        if result.severity == .ok {
-            defer {
-                r.problemSince = nil
-                r.problemSinceWall = nil
-                r.worstSeverity = nil
-                r.worstValue = nil
+        // Flapping: one "started", silence while it lasts, one "stopped" with the final state,
+        // then whatever that final state owes against what was last notified.
+        var out: [AlertNotification] = []
+        switch r.flap.record(result.severity, thresholds: policy.flapping) {
+        case .started(let p):
+            trackIncident(&r, result, now: now, wall: wall)
+            var n = notification(&r, reason: .flappingStarted, previous: r.notified, now: now, wall: wall, keepNotified: true)
+            n.flapPercent = p
+            return [n]
+        case .stopped(let p):
+            var n = notification(&r, reason: .flappingStopped, previous: r.notified, now: now, wall: wall, keepNotified: true)
+            n.flapPercent = p
+            out.append(n)
+            // The repeat interval counts from here: the stop told the operator the current state.
+            r.lastNotified = now
+            r.lastNotifiedWall = wall
+        case .none:
+            if r.flap.flapping {
+                trackIncident(&r, result, now: now, wall: wall)
+                if result.severity == .ok { clearIncident(&r) }
+                return []
             }
-            guard let notified = r.notified, old != .ok else { return [] }
+        }
+        return out + decide(&r, result, now: now, wall: wall)
+    }
+
+    /// The transition rules, once flapping and the unknown delay have had their say.
+    private mutating func decide(_ r: inout Record, _ result: CheckResult, now: Instant, wall: Double) -> [AlertNotification] {
+
+        if result.severity == .ok {
+            defer { clearIncident(&r) }
+            guard let notified = r.notified else { return [] }
             var n = notification(&r, reason: .resolved, previous: notified, now: now, wall: wall)
             n.duration = r.problemSince.map { $0.duration(to: now) }
             r.notified = nil
             return [n]
         }
 
-        if r.problemSince == nil {
-            r.problemSince = now
-            r.problemSinceWall = wall
-        }
-        trackWorst(&r, result)
+        trackIncident(&r, result, now: now, wall: wall)
         guard let notified = r.notified else {
             return [notification(&r, reason: .first, previous: nil, now: now, wall: wall)]
         }
@@ -123,7 +147,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
                 labels: r.labels, severity: r.severity, message: r.message, value: r.value, threshold: r.threshold,
                 sinceWall: r.sinceWall, problemSinceWall: r.problemSinceWall, notified: r.notified,
                 lastNotifiedWall: r.lastNotifiedWall, lastReason: r.lastReason, repeats: r.repeats,
-                worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence)
+                worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence, flap: r.flap)
         }
     }
 
@@ -140,7 +164,8 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
                 threshold: p.threshold, sinceWall: p.sinceWall, problemSince: instant(p.problemSinceWall),
                 problemSinceWall: p.problemSinceWall, notified: p.notified, lastNotified: instant(p.lastNotifiedWall),
                 lastNotifiedWall: p.lastNotifiedWall, lastReason: p.lastReason, repeats: p.repeats,
-                worstSeverity: p.worstSeverity, worstValue: p.worstValue, sequence: p.sequence, indefiniteSince: nil)
+                worstSeverity: p.worstSeverity, worstValue: p.worstValue, sequence: p.sequence, indefiniteSince: nil,
+                flap: p.flap ?? FlapDetector())
         }
     }
 
@@ -155,18 +180,40 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
     static func isIndefinite(_ s: Severity) -> Bool { s == .unknown || s == .stale }
 
     private func notification(
-        _ r: inout Record, reason: NotificationReason, previous: Severity?, now: Instant, wall: Double, keepRepeats: Bool = false
+        _ r: inout Record, reason: NotificationReason, previous: Severity?, now: Instant, wall: Double, keepRepeats: Bool = false,
+        keepNotified: Bool = false
     ) -> AlertNotification {
         r.sequence += 1
-        r.lastNotified = now
-        r.lastNotifiedWall = wall
         r.lastReason = reason
-        if !keepRepeats { r.repeats = 0 }
-        if reason != .resolved { r.notified = r.severity }
+        if !keepNotified {
+            r.lastNotified = now
+            r.lastNotifiedWall = wall
+        }
+        if !keepRepeats && !keepNotified { r.repeats = 0 }
+        if reason != .resolved && !keepNotified { r.notified = r.severity }
         return AlertNotification(
             fingerprint: r.fingerprint, labels: r.labels, severity: r.severity, previous: previous, reason: reason,
             message: r.message, value: r.value, threshold: r.threshold, startsAt: r.problemSinceWall ?? wall, at: wall,
-            duration: nil, worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence)
+            duration: nil, worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence, flapPercent: nil)
+    }
+
+    /// A problem result: the incident's start and worst.
+    private func trackIncident(_ r: inout Record, _ result: CheckResult, now: Instant, wall: Double) {
+        guard result.severity != .ok else { return }
+        if r.problemSince == nil {
+            r.problemSince = now
+            r.problemSinceWall = wall
+        }
+        trackWorst(&r, result)
+    }
+
+    private func clearIncident(_ r: inout Record) {
+        // While a recovery is owed (flapping hid it) the incident's start and worst are kept for it.
+        guard r.notified == nil else { return }
+        r.problemSince = nil
+        r.problemSinceWall = nil
+        r.worstSeverity = nil
+        r.worstValue = nil
     }
 
     /// The worst state of the incident, and at it the value farthest past its threshold.

@@ -73,6 +73,8 @@ public struct AlertNotification: Sendable, Equatable, Codable {
     public var worstValue: Double?
     /// Counts this alert's notifications; with the fingerprint it makes an idempotency key.
     public var sequence: UInt64
+    /// For flapping started/stopped: the weighted percent of state change.
+    public var flapPercent: Double?
 
     /// `<fingerprint>-<sequence>`: the same decision always has the same key, so a receiver can
     /// drop a repeat delivery.
@@ -90,11 +92,15 @@ public struct AlertPolicy: Sendable, Equatable {
     /// How long unknown or stale must last before it counts: a check that cannot measure for a
     /// moment (the first CPU sample, one slow read) notifies nobody.
     public var unknownDelay: Duration
+    /// Flap detection (on by default, Nagios' 20 % / 30 %).
+    public var flapping: FlapDetector.Thresholds
 
     public init(
         repeatInterval: [Severity: Duration] = [.critical: .seconds(3600), .warning: .seconds(6 * 3600), .unknown: .seconds(6 * 3600), .stale: .seconds(6 * 3600)],
-        backoff: Double = 1, maxRepeatInterval: Duration = .seconds(24 * 3600), unknownDelay: Duration = .zero
+        backoff: Double = 1, maxRepeatInterval: Duration = .seconds(24 * 3600), unknownDelay: Duration = .zero,
+        flapping: FlapDetector.Thresholds = .init()
     ) {
+        self.flapping = flapping
         self.repeatInterval = repeatInterval
         self.backoff = max(1, backoff)
         self.maxRepeatInterval = maxRepeatInterval
@@ -128,6 +134,8 @@ public struct PersistedAlert: Sendable, Equatable, Codable {
     public var worstSeverity: Severity?
     public var worstValue: Double?
     public var sequence: UInt64
+    /// The recent results and whether the alert is flapping (absent in older state files).
+    public var flap: FlapDetector?
 }
 
 /// The labels vitals gives a built-in check's alert: `alertname` (Vitals + the check in
