@@ -43,7 +43,8 @@ extension ConfigDecoder {
             note(path, n)
             return d
         }
-        issue(n, path, "expected a duration of at least \(Units.formatDuration(minimum)) such as 30s, 5m or 1h, got \(n.shape)")
+        let examples = minimum >= .seconds(60) ? "5m or 1h" : "30s, 5m or 1h"
+        issue(n, path, "expected a duration of at least \(Units.formatDuration(minimum)) such as \(examples), got \(n.shape)")
         return nil
     }
 

@@ -6,7 +6,9 @@ struct ConfigDecoder {
     var issues: [ConfigIssue] = []
     var provenance: [String: ConfigSource] = [:]
 
-    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "thresholds"]
+    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "thresholds"]
+    static let alertKeys = ["repeat", "repeat_backoff", "repeat_max", "unknown_after", "flapping"]
+    static let repeatKeys = ["critical", "warning", "unknown", "stale"]
     static let levelKeys = ["enabled", "warning", "warning_clear", "critical", "critical_clear", "raise_after", "clear_after"]
     static let floorKeys = ["warning_free_below", "critical_free_below"]
 
@@ -53,6 +55,9 @@ struct ConfigDecoder {
             let v = ff["top_processes"], let i = integer(v, "file_handles.top_processes", 0...100)
         {
             c.fileHandles.topProcesses = i
+        }
+        if let n = f["alerts"], let af = fields(n, "alerts", known: Self.alertKeys) {
+            decodeAlerts(af, into: &c.alerts)
         }
         if let n = f["thresholds"], let tf = fields(n, "thresholds", known: BuiltinCheck.allCases.map(\.rawValue)) {
             for check in BuiltinCheck.allCases {
@@ -158,5 +163,41 @@ struct ConfigDecoder {
         }
         issue(n, path, "expected a sample count (e.g. 3) or a duration (e.g. 5m), got \(n.shape)")
         return nil
+    }
+
+    /// The `alerts:` section.
+    mutating func decodeAlerts(_ af: [String: YAMLNode], into p: inout AlertPolicy) {
+        if let r = af["repeat"], let rf = fields(r, "alerts.repeat", known: Self.repeatKeys) {
+            for key in Self.repeatKeys {
+                guard let v = rf[key], let severity = Severity(rawValue: key) else { continue }
+                let path = "alerts.repeat.\(key)"
+                if let s = v.scalar, ["off", "never"].contains(s.lowercased()) {
+                    note(path, v)
+                    p.repeatInterval[severity] = nil
+                } else if let d = duration(v, path, atLeast: .seconds(60)) {
+                    p.repeatInterval[severity] = d
+                }
+            }
+        }
+        if let v = af["repeat_backoff"], let b = number(v, "alerts.repeat_backoff", atLeast: 1) { p.backoff = b }
+        if let v = af["repeat_max"], let d = duration(v, "alerts.repeat_max", atLeast: .seconds(60)) { p.maxRepeatInterval = d }
+        if let v = af["unknown_after"] {
+            if v.scalar == "0" {
+                note("alerts.unknown_after", v)
+                p.unknownDelay = .zero
+            } else if let d = duration(v, "alerts.unknown_after", atLeast: .seconds(1)) {
+                p.unknownDelay = d
+            }
+        }
+        if let v = af["flapping"], let ff = fields(v, "alerts.flapping", known: ["enabled", "low", "high"]) {
+            var t = p.flapping
+            if let e = ff["enabled"], let b = bool(e, "alerts.flapping.enabled") { t.enabled = b }
+            if let l = ff["low"], let x = percent(l, "alerts.flapping.low") { t.low = x }
+            if let h = ff["high"], let x = percent(h, "alerts.flapping.high") { t.high = x }
+            if t.high < t.low {
+                issue(v, "alerts.flapping", "high (\(Units.formatNumber(t.high))) must be at least low (\(Units.formatNumber(t.low))): flapping starts above high and stops below low")
+            }
+            p.flapping = t
+        }
     }
 }

@@ -20,6 +20,18 @@ public enum ConfigRenderer {
         r.value(1, "disk.statvfs_timeout", Units.formatDuration(c.disk.statvfsTimeout))
         r.section(0, "file_handles")
         r.value(1, "file_handles.top_processes", "\(c.fileHandles.topProcesses)")
+        r.section(0, "alerts")
+        r.section(1, "repeat")
+        for key in ["critical", "warning", "unknown", "stale"] {
+            r.value(2, "alerts.repeat.\(key)", c.alerts.repeatInterval[Severity(rawValue: key)!].map { Units.formatDuration($0) } ?? "off")
+        }
+        r.value(1, "alerts.repeat_backoff", Units.formatNumber(c.alerts.backoff))
+        r.value(1, "alerts.repeat_max", Units.formatDuration(c.alerts.maxRepeatInterval))
+        r.value(1, "alerts.unknown_after", c.alerts.unknownDelay == .zero ? "0" : Units.formatDuration(c.alerts.unknownDelay))
+        r.section(1, "flapping")
+        r.value(2, "alerts.flapping.enabled", "\(c.alerts.flapping.enabled)")
+        r.value(2, "alerts.flapping.low", Units.formatNumber(c.alerts.flapping.low))
+        r.value(2, "alerts.flapping.high", Units.formatNumber(c.alerts.flapping.high))
         r.section(0, "thresholds")
         for check in BuiltinCheck.allCases {
             guard let t = c.thresholds[check.rawValue] else { continue }

@@ -10,6 +10,8 @@ public struct Config: Sendable, Equatable {
     public var log = LogConfig()
     public var disk = DiskConfig()
     public var fileHandles = FileHandleConfig()
+    /// When the alert engine repeats, how long unknown must last, and flap detection.
+    public var alerts = AlertPolicy(unknownDelay: .seconds(30))
     /// Thresholds per built-in check.
     public var thresholds: [String: CheckThresholds] = Dictionary(
         uniqueKeysWithValues: BuiltinCheck.allCases.map { ($0.rawValue, CheckThresholds(spec: $0.defaultSpec)) })

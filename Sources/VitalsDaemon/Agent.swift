@@ -63,10 +63,8 @@ public enum Agent {
                     metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error.description)"])
             }
         }
-        // Unknown must last three cycles before it is news (the first CPU sample is always unknown).
-        let policy = AlertPolicy(unknownDelay: loaded.config.interval * 3)
         let alerts = AlertDispatcher(
-            policy: policy, store: store, instance: Hostname.current(), logger: logger, state: state, now: .now, wall: WallClock.now())
+            policy: loaded.config.alerts, store: store, instance: Hostname.current(), logger: logger, state: state, now: .now, wall: WallClock.now())
         let tracker = ProgressTracker()
         tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
         let sampling = SamplingService(

@@ -42,8 +42,9 @@ public struct AlertDispatcher: Sendable {
         state.recordAlerts(engine.export(wall: wall, now: now))
     }
 
-    /// One cycle's results.
-    public mutating func process(_ statuses: [CheckStatus], now: ContinuousClock.Instant, wall: Double) {
+    /// One cycle's results, under `policy` (the configuration in force, which a reload may change).
+    public mutating func process(_ statuses: [CheckStatus], policy: AlertPolicy, now: ContinuousClock.Instant, wall: Double) {
+        engine.policy = policy
         var notifications: [AlertNotification] = []
         var changed = false
         var seen = Set<Fingerprint>()

@@ -36,6 +36,29 @@ import VitalsTestKit
         #expect(e?.description == "vitals.yaml:3:15: thresholds.disk.critical: expected a percentage 0-100, got \"high\"")
     }
 
+    @Test func alertSettingsAreDecodedAndCheckedTogether() throws {
+        let c = try ConfigLoader.load(
+            text: "alerts:\n  repeat:\n    critical: 30m\n    warning: off\n  repeat_backoff: 2\n  unknown_after: 0\n  flapping:\n    enabled: false\n",
+            name: "v.yaml"
+        ).config.alerts
+        #expect(c.repeatInterval[.critical] == .seconds(1800))
+        #expect(c.repeatInterval[.warning] == nil, "off: never repeated")
+        #expect(c.repeatInterval[.unknown] == .seconds(6 * 3600), "untouched keys keep their default")
+        #expect(c.backoff == 2)
+        #expect(c.unknownDelay == .zero)
+        #expect(!c.flapping.enabled)
+        let e = #expect(throws: ConfigErrors.self) {
+            try ConfigLoader.load(
+                text: "alerts:\n  repeat:\n    critical: 10s\n    warnin: 1h\n  flapping:\n    low: 50\n    high: 40\n", name: "v.yaml")
+        }
+        #expect(
+            e?.description == """
+                v.yaml:3:15: alerts.repeat.critical: expected a duration of at least 1m such as 5m or 1h, got "10s"
+                v.yaml:4:5: alerts.repeat.warnin: unknown key; did you mean "warning"?
+                v.yaml:6:5: alerts.flapping: high (40) must be at least low (50): flapping starts above high and stops below low
+                """)
+    }
+
     @Test func syntaxErrorHasPosition() {
         let path = Fixtures.path("config/syntax.yaml")
         let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: path, environment: [:]) }
