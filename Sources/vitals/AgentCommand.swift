@@ -4,6 +4,7 @@ import VitalsConfig
 import VitalsCore
 import VitalsDaemon
 import VitalsSystemd
+import VitalsServer
 
 /// `vitals agent`: runs the monitor in the foreground until SIGTERM or SIGINT; SIGHUP reloads.
 struct AgentCommand: AsyncParsableCommand {
@@ -101,6 +102,23 @@ struct CommonOptions: ParsableArguments {
 
     @Option(help: "Status socket path (default /run/vitals/vitals.sock as root, else $XDG_RUNTIME_DIR/vitals.sock).")
     var socket: String?
+
+    /// GETs `path` from the agent; prints the reason and exits 1 when it cannot be reached or refuses.
+    func fetch(_ path: String) throws -> StatusClient.Reply {
+        let socket = socket ?? DefaultPaths.clientSocket(environment: DefaultPaths.environment())
+        let reply: StatusClient.Reply
+        do {
+            reply = try StatusClient.get(path, socket: socket)
+        } catch {
+            printError("vitals: \(error.description)")
+            throw ExitCode(1)
+        }
+        guard reply.status == 200 else {
+            printError("vitals: the agent answered \(reply.status): \(reply.text)")
+            throw ExitCode(1)
+        }
+        return reply
+    }
 }
 
 #if canImport(Glibc)

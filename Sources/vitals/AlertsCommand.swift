@@ -35,18 +35,7 @@ struct AlertsCommand: ParsableCommand {
     var all = false
 
     func run() throws {
-        let socket = common.socket ?? DefaultPaths.clientSocket(environment: DefaultPaths.environment())
-        let reply: StatusClient.Reply
-        do {
-            reply = try StatusClient.get("/v1/alerts", socket: socket)
-        } catch {
-            printError("vitals: \(error.description)")
-            throw ExitCode(1)
-        }
-        guard reply.status == 200 else {
-            printError("vitals: the agent answered \(reply.status): \(reply.text)")
-            throw ExitCode(1)
-        }
+        let reply = try common.fetch("/v1/alerts")
         if json {
             print(reply.text, terminator: "")
             return

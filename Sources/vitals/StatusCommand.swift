@@ -37,18 +37,7 @@ struct StatusCommand: ParsableCommand {
     var noColor = false
 
     func run() throws {
-        let socket = common.socket ?? DefaultPaths.clientSocket(environment: DefaultPaths.environment())
-        let reply: StatusClient.Reply
-        do {
-            reply = try StatusClient.get(health ? "/v1/health" : "/v1/status", socket: socket)
-        } catch {
-            printError("vitals: \(error.description)")
-            throw ExitCode(1)
-        }
-        guard reply.status == 200 else {
-            printError("vitals: the agent answered \(reply.status): \(reply.text)")
-            throw ExitCode(1)
-        }
+        let reply = try common.fetch(health ? "/v1/health" : "/v1/status")
         if json {
             print(reply.text, terminator: "")
             return
