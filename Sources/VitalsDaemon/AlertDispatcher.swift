@@ -58,7 +58,7 @@ public struct AlertDispatcher: Sendable {
             seen.insert(labels.fingerprint)
         }
         let count = engine.records.count
-        engine.retain(only: seen)
+        notifications += engine.retain(only: seen, now: now, wall: wall)
         if engine.records.count != count { changed = true }
         let exported = engine.export(wall: wall, now: now)
         if changed || !notifications.isEmpty, let store {

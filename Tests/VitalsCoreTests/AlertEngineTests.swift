@@ -112,14 +112,22 @@ import VitalsTestKit
         #expect(Set(t.log.map(\.1.idempotencyKey)).count == 3, "every decision has its own key")
     }
 
-    @Test func retainKeepsAlertsStillOwedARecovery() {
+    @Test func anAlertWhoseCheckIsGoneIsForgottenAndResolvedWhenOwed() {
         var engine = AlertEngine<Instant>()
         let gone = LabelSet(["alertname": "VitalsDisk", "resource": "/mnt/usb"])
         let quiet = LabelSet(["alertname": "VitalsDisk", "resource": "/mnt/old"])
-        _ = engine.observe(CheckResult(labels: gone, severity: .critical, message: "m"), now: Instant(offset: .zero), wall: 0)
-        _ = engine.observe(CheckResult(labels: quiet, severity: .ok, message: "m"), now: Instant(offset: .zero), wall: 0)
-        engine.retain(only: [])
-        #expect(engine.records.keys.sorted() == [gone.fingerprint])
+        let kept = LabelSet(["alertname": "VitalsDisk", "resource": "/"])
+        for l in [gone, quiet, kept] {
+            _ = engine.observe(CheckResult(labels: l, severity: l == quiet ? .ok : .critical, message: "m"), now: Instant(offset: .zero), wall: 0)
+        }
+        let out = engine.retain(only: [kept.fingerprint], now: Instant(offset: .seconds(90)), wall: 90)
+        #expect(out.map(\.fingerprint) == [gone.fingerprint], "only the one owed a recovery is told")
+        #expect(out.first?.reason == .resolved)
+        #expect(out.first?.previous == .critical)
+        #expect(out.first?.duration == .seconds(90))
+        #expect(out.first?.message.hasPrefix("no longer monitored") == true)
+        #expect(engine.records.keys.sorted() == [kept.fingerprint])
+        #expect(engine.retain(only: [kept.fingerprint], now: Instant(offset: .seconds(100)), wall: 100).isEmpty, "once")
     }
 
     /// Random timelines (fixed seeds): the invariants hold whatever the sequence.

@@ -169,10 +169,20 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         }
     }
 
-    /// Forgets alerts whose checks no longer exist (a mount went away, a check was removed),
-    /// except those still owed a recovery.
-    public mutating func retain(only fingerprints: Set<Fingerprint>) {
-        records = records.filter { fingerprints.contains($0.key) || $0.value.notified != nil }
+    /// Forgets alerts whose checks no longer exist (a mount went away, a check was disabled). One
+    /// that was still owed a recovery gets it now, saying why, so nothing stays open forever.
+    public mutating func retain(only fingerprints: Set<Fingerprint>, now: Instant, wall: Double) -> [AlertNotification] {
+        var out: [AlertNotification] = []
+        for (fp, var r) in records.sorted(by: { $0.key < $1.key }) where !fingerprints.contains(fp) {
+            records[fp] = nil
+            guard let notified = r.notified else { continue }
+            r.message = "no longer monitored (the check was removed or its resource is gone); last: \(r.message)"
+            r.severity = .ok
+            var n = notification(&r, reason: .resolved, previous: notified, now: now, wall: wall)
+            n.duration = r.problemSince.map { $0.duration(to: now) }
+            out.append(n)
+        }
+        return out
     }
 
     /// Warning and critical say how bad; unknown and stale say that we do not know.
