@@ -32,14 +32,12 @@ public struct Observation: Sendable, Equatable {
 
     /// "96.2% used" or "2.50 per core".
     func valueText(_ v: Double) -> String {
-        let number = unit == "%" ? Units.formatDecimal(v, places: 1) : Units.formatNumber(Self.rounded(v))
+        let number = unit == "%" ? Units.formatDecimal(v, places: 1) : Units.formatNumber(v)
         return quantity.isEmpty ? "\(number)\(unit)" : "\(number)\(unit) \(quantity)"
     }
 
     /// A limit as written: "95%", "2".
     func limitText(_ v: Double) -> String { "\(Units.formatNumber(v))\(unit)" }
-
-    private static func rounded(_ v: Double) -> Double { (v * 100).rounded() / 100 }
 }
 
 /// The identity of a check instance: its name and the resource it watches ("" for host-wide checks).

@@ -93,6 +93,7 @@ public enum Units {
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         var s = formatDecimal(v, places: 2)
         while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
         return s
     }
 }

@@ -85,9 +85,9 @@ public struct AlertDispatcher: Sendable {
         ]
         if let r = n.labels["resource"] { meta[LogKey.resource] = "\(r)" }
         if let p = n.previous { meta[LogKey.oldSeverity] = "\(p)" }
-        if let v = n.value { meta[LogKey.value] = "\(Units.formatNumber((v * 100).rounded() / 100))" }
+        if let v = n.value { meta[LogKey.value] = "\(Units.formatNumber(v))" }
         if let d = n.duration { meta["duration"] = "\(Units.formatDuration(d))" }
-        if let w = n.worstValue { meta["worst_value"] = "\(Units.formatNumber((w * 100).rounded() / 100))" }
+        if let w = n.worstValue { meta["worst_value"] = "\(Units.formatNumber(w))" }
         let level: Logger.Level = n.severity == .critical ? .error : n.reason == .resolved ? .notice : .warning
         let text =
             n.reason == .resolved

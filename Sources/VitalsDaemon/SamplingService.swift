@@ -109,7 +109,7 @@ public struct SamplingService: Service {
             LogKey.severity: "\(t.to)",
         ]
         if !s.resource.isEmpty { meta[LogKey.resource] = "\(s.resource)" }
-        if let v = s.value { meta[LogKey.value] = "\(Units.formatNumber((v * 100).rounded() / 100))" }
+        if let v = s.value { meta[LogKey.value] = "\(Units.formatNumber(v))" }
         if let th = s.threshold { meta[LogKey.threshold] = "\(Units.formatNumber(th))" }
         let level: Logger.Level =
             switch t.to {
