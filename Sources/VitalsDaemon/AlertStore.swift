@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 public import VitalsCore
+import VitalsProcFS
 
 #if canImport(Glibc)
 import Glibc
@@ -30,9 +31,10 @@ public struct AlertStore: Sendable {
     /// (`alerts.json.corrupt-<unix time>`), never deleted and never half-used.
     public func load(wall: Double) throws(VitalsError) -> Loaded {
         guard access(path, F_OK) == 0 else { return .none }
-        let bytes = try Self.readAll(path)
+        var bytes: [UInt8] = []
+        let length = try Syscalls.readFile(path, into: &bytes, maxBytes: 64 << 20)
         do {
-            let file = try JSONDecoder().decode(StateFile.self, from: Data(bytes))
+            let file = try JSONDecoder().decode(StateFile.self, from: Data(bytes[..<length]))
             guard file.version == StateFile.currentVersion else {
                 throw VitalsError(.parse, "\(path): state version \(file.version), this vitals reads \(StateFile.currentVersion)")
             }
@@ -112,24 +114,5 @@ public struct AlertStore: Sendable {
         static let currentVersion = 1
         var version: Int
         var alerts: [PersistedAlert]
-    }
-
-    static func readAll(_ path: String) throws(VitalsError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw VitalsError(.io, "cannot read \(path)", cause: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buf, buf.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw VitalsError(.io, "cannot read \(path)", cause: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            out += buf[0..<n]
-            if out.count > 64 << 20 { throw VitalsError(.io, "\(path) is over 64 MiB; not alert state") }
-        }
-        return out
     }
 }

@@ -20,8 +20,9 @@ public enum Syscalls {
     /// Reads a whole file with open/read until read returns 0: /proc files report size 0 and hand
     /// out about a page per read, so a single read (or a Foundation whole-file read) cuts them.
     /// `buffer` is reused between calls (it only grows); the file's bytes are `buffer[..<length]`.
+    /// A file longer than `maxBytes` is refused rather than read into memory.
     @discardableResult
-    public static func readFile(_ path: String, into buffer: inout [UInt8]) throws(VitalsError) -> Int {
+    public static func readFile(_ path: String, into buffer: inout [UInt8], maxBytes: Int = .max) throws(VitalsError) -> Int {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError(path, "cannot open", errno) }
         defer { close(fd) }
@@ -40,6 +41,7 @@ public enum Syscalls {
             if got < 0 { throw ioError(path, "cannot read", readError) }
             if got == 0 { return length }
             length += got
+            if length > maxBytes { throw VitalsError(.io, "\(path) is over \(Units.formatBytes(Double(maxBytes)))") }
         }
     }
 
