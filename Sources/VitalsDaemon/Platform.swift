@@ -31,9 +31,7 @@ public enum DefaultPaths {
     /// /run/vitals/vitals.sock as root, else `$XDG_RUNTIME_DIR/vitals.sock` (or
     /// /tmp/vitals-UID.sock when XDG_RUNTIME_DIR is unset).
     public static func socket(environment: [String: String]) -> String {
-        if let dirs = environment["RUNTIME_DIRECTORY"], let dir = dirs.split(separator: ":").first, !dir.isEmpty {
-            return dir + "/vitals.sock"
-        }
+        if let dir = systemdDirectory("RUNTIME_DIRECTORY", environment) { return dir + "/vitals.sock" }
         if getuid() == 0 { return systemSocket }
         return userSocket(environment: environment)
     }
@@ -46,6 +44,12 @@ public enum DefaultPaths {
         return userSocket(environment: environment)
     }
 
+    /// The first entry of a directory list systemd sets (`RUNTIME_DIRECTORY=/run/a:/run/b`).
+    static func systemdDirectory(_ name: String, _ environment: [String: String]) -> String? {
+        guard let first = environment[name]?.split(separator: ":").first, !first.isEmpty else { return nil }
+        return String(first)
+    }
+
     static func userSocket(environment: [String: String]) -> String {
         if let dir = environment["XDG_RUNTIME_DIR"], !dir.isEmpty { return dir + "/vitals.sock" }
         return "/tmp/vitals-\(getuid()).sock"
@@ -54,7 +58,7 @@ public enum DefaultPaths {
     /// Where alert state lives: `$STATE_DIRECTORY` under systemd (StateDirectory=vitals), else
     /// /var/lib/vitals as root, else `$XDG_STATE_HOME/vitals`, else ./.vitals.
     public static func stateDirectory(environment: [String: String]) -> String {
-        if let dirs = environment["STATE_DIRECTORY"], let dir = dirs.split(separator: ":").first, !dir.isEmpty { return String(dir) }
+        if let dir = systemdDirectory("STATE_DIRECTORY", environment) { return dir }
         if getuid() == 0 { return "/var/lib/vitals" }
         if let dir = environment["XDG_STATE_HOME"], !dir.isEmpty { return dir + "/vitals" }
         return "./.vitals"

@@ -23,22 +23,22 @@ public final class StatusServer: Sendable {
     private let connections = Atomic<Int>(0)
     private let channel = Mutex<(any Channel)?>(nil)
 
-    public init(path: String, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(), handler: @escaping Handler) {
-        self.path = path
-        self.inheritedDescriptor = nil
-        self.group = group
-        self.limits = limits
-        self.handler = handler
+    public convenience init(path: String, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(), handler: @escaping Handler) {
+        self.init(path: path, inherited: nil, group: group, limits: limits, handler: handler)
     }
 
     /// Serves on a socket that is already bound and listening, handed over by the service manager
     /// (socket activation). Its file and mode belong to the `.socket` unit: `stop` leaves them.
-    public init(
+    public convenience init(
         inheritedDescriptor fd: CInt, path: String, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(),
         handler: @escaping Handler
     ) {
+        self.init(path: path, inherited: fd, group: group, limits: limits, handler: handler)
+    }
+
+    private init(path: String, inherited: CInt?, group: any EventLoopGroup, limits: ServerLimits, handler: @escaping Handler) {
         self.path = path
-        self.inheritedDescriptor = fd
+        self.inheritedDescriptor = inherited
         self.group = group
         self.limits = limits
         self.handler = handler
