@@ -6,8 +6,10 @@ struct ConfigDecoder {
     var issues: [ConfigIssue] = []
     var provenance: [String: ConfigSource] = [:]
 
-    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "thresholds"]
-    static let alertKeys = ["repeat", "repeat_backoff", "repeat_max", "unknown_after", "flapping"]
+    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "thresholds"]
+    static let alertKeys = [
+        "repeat", "repeat_backoff", "repeat_max", "unknown_after", "flapping", "group_wait", "max_alerts_per_hour", "inhibit",
+    ]
     static let repeatKeys = ["critical", "warning", "unknown", "stale"]
     static let levelKeys = ["enabled", "warning", "warning_clear", "critical", "critical_clear", "raise_after", "clear_after"]
     static let floorKeys = ["warning_free_below", "critical_free_below"]
@@ -58,7 +60,9 @@ struct ConfigDecoder {
         }
         if let n = f["alerts"], let af = fields(n, "alerts", known: Self.alertKeys) {
             decodeAlerts(af, into: &c.alerts)
+            decodeAlertNotify(af, into: &c.notify)
         }
+        decodeChannelsAndRoutes(f, into: &c.notify)
         if let n = f["thresholds"], let tf = fields(n, "thresholds", known: BuiltinCheck.allCases.map(\.rawValue)) {
             for check in BuiltinCheck.allCases {
                 guard let node = tf[check.rawValue] else { continue }

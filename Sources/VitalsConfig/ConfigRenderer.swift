@@ -32,6 +32,34 @@ public enum ConfigRenderer {
         r.value(2, "alerts.flapping.enabled", "\(c.alerts.flapping.enabled)")
         r.value(2, "alerts.flapping.low", Units.formatNumber(c.alerts.flapping.low))
         r.value(2, "alerts.flapping.high", Units.formatNumber(c.alerts.flapping.high))
+        r.value(1, "alerts.group_wait", c.notify.groupWait == .zero ? "0" : Units.formatDuration(c.notify.groupWait))
+        r.value(1, "alerts.max_alerts_per_hour", c.notify.maxAlertsPerHour.map { "\($0)" } ?? "off")
+        if c.notify.inhibitRules.isEmpty {
+            r.value(1, "alerts.inhibit", "[]")
+        } else {
+            r.section(1, "inhibit", comment: r.source("alerts.inhibit"))
+            for rule in c.notify.inhibitRules {
+                r.item(2, "source: \(matchers(rule.source))")
+                r.line(3, "target: \(matchers(rule.target))")
+                r.line(3, "equal: \(list(rule.equal))")
+            }
+        }
+        r.section(0, "channels", comment: r.source("channels"))
+        for ch in c.notify.channels {
+            r.section(1, ch.name)
+            r.line(2, "type: \(ch.kind.rawValue)")
+            r.line(2, "max_alerts_per_hour: \(ch.maxAlertsPerHour.map { "\($0)" } ?? "off")")
+        }
+        r.section(0, "routes", comment: r.source("routes"))
+        for route in c.notify.routes {
+            r.item(1, "name: \(quote(route.name))")
+            r.line(2, "match: \(matchers(route.matchers))")
+            r.line(2, "steps:")
+            for step in route.steps {
+                r.item(3, "after: \(step.after == .zero ? "0" : Units.formatDuration(step.after))")
+                r.line(4, "channels: \(list(step.channels))")
+            }
+        }
         r.section(0, "thresholds")
         for check in BuiltinCheck.allCases {
             guard let t = c.thresholds[check.rawValue] else { continue }
@@ -64,6 +92,7 @@ public enum ConfigRenderer {
         r.value(depth, "\(path).clear_after", "\(s.clearAfter)", parent: parent)
     }
 
+    private static func matchers(_ m: [LabelMatcher]) -> String { list(m.map(\.description)) }
     private static func bytes(_ v: Double) -> String { Units.formatBytes(v).replacingSpace }
     private static func list(_ l: [String]) -> String { "[" + l.map(quote).joined(separator: ", ") + "]" }
     private static func quote(_ s: String) -> String {
@@ -79,6 +108,13 @@ public enum ConfigRenderer {
         mutating func section(_ depth: Int, _ key: String, comment: String? = nil) {
             text += String(repeating: "  ", count: depth) + key + ":" + (comment.map { "  # \($0)" } ?? "") + "\n"
         }
+
+        /// A list item (`- key: value`) at `depth`, and a further key of the same item.
+        mutating func item(_ depth: Int, _ s: String) { text += String(repeating: "  ", count: depth) + "- " + s + "\n" }
+        mutating func line(_ depth: Int, _ s: String) { text += String(repeating: "  ", count: depth) + s + "\n" }
+
+        /// Where a whole section came from, as a comment.
+        func source(_ path: String) -> String { provenance[path]?.description ?? "default" }
 
         mutating func value(_ depth: Int, _ path: String, _ value: String, parent: String? = nil) {
             let key = path.split(separator: ".").last.map(String.init) ?? path

@@ -12,6 +12,8 @@ public struct Config: Sendable, Equatable {
     public var fileHandles = FileHandleConfig()
     /// When the alert engine repeats, how long unknown must last, and flap detection.
     public var alerts = AlertPolicy(unknownDelay: .seconds(30))
+    /// Channels, routes with escalation steps, inhibition, grouping and storm limits.
+    public var notify = NotifyConfig()
     /// Thresholds per built-in check.
     public var thresholds: [String: CheckThresholds] = Dictionary(
         uniqueKeysWithValues: BuiltinCheck.allCases.map { ($0.rawValue, CheckThresholds(spec: $0.defaultSpec)) })

@@ -12,6 +12,7 @@ public enum EventKind: String, Sendable, CaseIterable {
     case watchdogRecovered = "watchdog_recovered"
     case alertNotification = "alert_notification"
     case alertStateProblem = "alert_state_problem"
+    case alertControl = "alert_control"
 
     /// The 128-bit journal MESSAGE_ID, as 32 hex digits.
     public var messageID: String {
@@ -27,6 +28,7 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .watchdogRecovered: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a09"
         case .alertNotification: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0a"
         case .alertStateProblem: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0b"
+        case .alertControl: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0c"
         }
     }
 }

@@ -31,7 +31,22 @@ public enum Agent {
         let state = AgentState(config: loaded.config, configFile: loaded.file, startedAt: WallClock.now())
         let cycle = SamplingCycle.standard(config: loaded.config)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let routes = Routes(state: state, version: version, pid: getpid())
+        var store: AlertStore? = nil
+        var controlsDirectory: String? = nil
+        if let dir = stateDirectory {
+            do {
+                try AlertStore.prepare(directory: dir)
+                store = AlertStore(directory: dir)
+                controlsDirectory = dir
+            } catch {
+                logger.error(
+                    "alert state cannot be kept; alerts, silences and acknowledgements work in memory only",
+                    metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error.description)"])
+            }
+        }
+        let controls = ControlStore(directory: controlsDirectory)
+        AlertDispatcher.restoreControls(controls, logger: logger, wall: WallClock.now())
+        let routes = Routes(state: state, controls: controls, version: version, pid: getpid(), logger: logger)
         let server =
             if let inherited = inheritedSocket {
                 StatusServer(inheritedDescriptor: inherited.descriptor, path: inherited.path, group: group, handler: { routes.handle($0) })
@@ -52,19 +67,8 @@ public enum Agent {
                 "config": "\(loaded.file ?? "none (embedded defaults)")", "interval": "\(Units.formatDuration(loaded.config.interval))",
                 "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
             ])
-        var store: AlertStore? = nil
-        if let dir = stateDirectory {
-            do {
-                try AlertStore.prepare(directory: dir)
-                store = AlertStore(directory: dir)
-            } catch {
-                logger.error(
-                    "alert state cannot be kept; alerts work in memory only",
-                    metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error.description)"])
-            }
-        }
         let alerts = AlertDispatcher(
-            policy: loaded.config.alerts, store: store, instance: Hostname.current(), logger: logger, state: state, now: .now, wall: WallClock.now())
+            policy: loaded.config.alerts, store: store, controls: controls, instance: Hostname.current(), logger: logger, state: state, now: .now, wall: WallClock.now())
         let tracker = ProgressTracker()
         tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
         let sampling = SamplingService(

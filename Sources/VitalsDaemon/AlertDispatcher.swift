@@ -1,69 +1,124 @@
 public import Logging
 public import VitalsCore
 
-/// Feeds each cycle's check states to the alert engine, writes the state through to the state
-/// file before anything is acted on, then logs each notification (delivery to channels comes
-/// with the delivery issue) and publishes the alerts to the status API.
+/// Runs the alert pipeline once per cycle: each check's state through the engine (with the
+/// silences, acknowledgements, inhibitions and route that apply to it), the resulting
+/// notifications through the storm guard into one message per channel, the whole state written
+/// through to the state file, and only then the messages delivered. Delivery here is the `log`
+/// channel; the network channels come with the delivery issue.
 public struct AlertDispatcher: Sendable {
     var engine: AlertEngine<ContinuousClock.Instant>
+    var storm = StormGuard()
     let store: AlertStore?
+    let controls: ControlStore
     let instance: String
     let logger: Logger
     let state: AgentState
 
     /// Restores the state left by the previous run (a corrupt file is moved aside and logged).
     public init(
-        policy: AlertPolicy, store: AlertStore?, instance: String, logger: Logger, state: AgentState,
+        policy: AlertPolicy, store: AlertStore?, controls: ControlStore, instance: String, logger: Logger, state: AgentState,
         now: ContinuousClock.Instant, wall: Double
     ) {
         engine = AlertEngine(policy: policy)
         self.store = store
+        self.controls = controls
         self.instance = instance
         self.logger = logger
         self.state = state
+        restore(now: now, wall: wall)
+        state.recordAlerts(engine.export(wall: wall, now: now))
+    }
+
+    /// Reads the silences and acknowledgements left by the previous run, before the status
+    /// socket opens (so no change made through it can be overwritten).
+    public static func restoreControls(_ controls: ControlStore, logger: Logger, wall: Double) {
+        let problem: Logger.Metadata = [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)"]
+        do {
+            switch try controls.load(wall: wall) {
+            case .none: break
+            case .loaded(let s, let a):
+                logger.info("silences and acknowledgements restored", metadata: ["silences": "\(s)", "acknowledgements": "\(a)"])
+            case .corrupt(let error, let aside):
+                logger.error(
+                    "\(controls.path ?? "controls") is not valid; moved it to \(aside) and started with no silences or acknowledgements",
+                    metadata: problem.merging(["error": "\(error)"]) { $1 })
+            }
+        } catch {
+            logger.error("cannot read the silences and acknowledgements; starting with none", metadata: problem.merging(["error": "\(error.description)"]) { $1 })
+        }
+    }
+
+    private mutating func restore(now: ContinuousClock.Instant, wall: Double) {
+        let problem: Logger.Metadata = [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)"]
         guard let store else { return }
         do {
             switch try store.load(wall: wall) {
             case .none:
                 break
-            case .alerts(let saved):
+            case .alerts(let saved, let storm):
                 engine.restore(saved, now: now, wall: wall)
+                if let storm { self.storm = storm }
                 logger.info("alert state restored", metadata: ["file": "\(store.path)", "alerts": "\(saved.count)"])
             case .corrupt(let error, let aside):
                 logger.error(
                     "alert state \(store.path) is not valid; moved it to \(aside) and started with no alerts",
-                    metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error)"])
+                    metadata: problem.merging(["error": "\(error)"]) { $1 })
             }
         } catch {
-            logger.error(
-                "cannot read the alert state; starting with no alerts",
-                metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error.description)"])
+            logger.error("cannot read the alert state; starting with no alerts", metadata: problem.merging(["error": "\(error.description)"]) { $1 })
         }
-        state.recordAlerts(engine.export(wall: wall, now: now))
     }
 
-    /// One cycle's results, under `policy` (the configuration in force, which a reload may change).
-    public mutating func process(_ statuses: [CheckStatus], policy: AlertPolicy, now: ContinuousClock.Instant, wall: Double) {
-        engine.policy = policy
-        var notifications: [AlertNotification] = []
-        var changed = false
-        var seen = Set<Fingerprint>()
-        for s in statuses {
-            let labels = AlertLabels.forCheck(s.check, resource: s.resource, instance: instance)
-            let before = engine.records[labels.fingerprint]?.severity
-            notifications += engine.observe(
-                CheckResult(labels: labels, severity: s.severity, message: s.message, value: s.value, threshold: s.threshold),
-                now: now, wall: wall)
-            if engine.records[labels.fingerprint]?.severity != before { changed = true }
-            seen.insert(labels.fingerprint)
+    /// One cycle's results under `config` (the configuration in force, which a reload may change).
+    public mutating func process(_ statuses: [CheckStatus], config: Config, now: ContinuousClock.Instant, wall: Double) {
+        engine.policy = config.alerts
+        let notify = config.notify
+        let ctl = controls.current
+        let results = statuses.map { s in
+            CheckResult(
+                labels: AlertLabels.forCheck(s.check, resource: s.resource, instance: instance), severity: s.severity, message: s.message,
+                value: s.value, threshold: s.threshold)
         }
-        let count = engine.records.count
+        let inhibitors = notify.inhibitRules.inhibitors(
+            among: results.map { FiringAlert(fingerprint: $0.labels.fingerprint, labels: $0.labels, severity: $0.severity) })
+
+        let before = engine.export(wall: wall, now: now)
+        let stormBefore = storm
+        var notifications: [AlertNotification] = []
+        var seen = Set<Fingerprint>()
+        for result in results {
+            let fp = result.labels.fingerprint
+            var gate = AlertGate(acknowledgement: ctl.acknowledgement(for: fp, at: wall))
+            if let s = ctl.silence(for: result.labels, severity: result.severity, at: wall) {
+                gate.mute = AlertMute(.silenced, by: s.id)
+            } else if let by = inhibitors[fp] {
+                gate.mute = AlertMute(.inhibited, by: by.description)
+            }
+            if let route = notify.route(for: result.labels, severity: result.severity) {
+                gate.route = route.name
+                gate.escalation = route.escalation
+            }
+            notifications += engine.observe(result, now: now, wall: wall, gate: gate)
+            seen.insert(fp)
+        }
         notifications += engine.retain(only: seen, now: now, wall: wall)
-        if engine.records.count != count { changed = true }
+        endAcknowledgements(engine.takeEndedAcknowledgements(), wall: wall)
+
+        for n in notifications {
+            let channels = notify.route(named: n.route, labels: n.labels, severity: n.severity)?.channels(for: n) ?? []
+            if channels.isEmpty {
+                log(n, channel: nil)
+            } else {
+                storm.add(n, channels: channels)
+            }
+        }
+        let messages = storm.flush(wall: wall, config: notify)
+
         let exported = engine.export(wall: wall, now: now)
-        if changed || !notifications.isEmpty, let store {
+        if exported != before || storm != stormBefore, let store {
             do {
-                try store.save(exported)
+                try store.save(exported, storm: storm)
             } catch {
                 logger.error(
                     "cannot write the alert state; alerts continue in memory but a restart would forget them",
@@ -71,10 +126,53 @@ public struct AlertDispatcher: Sendable {
             }
         }
         state.recordAlerts(exported)
-        for n in notifications { log(n) }
+        for m in messages { deliver(m, config: notify) }
     }
 
-    private func log(_ n: AlertNotification) {
+    /// Removes acknowledgements that ended (recovery, or a change of state for a plain one).
+    private func endAcknowledgements(_ ended: [Fingerprint], wall: Double) {
+        guard !ended.isEmpty else { return }
+        do {
+            try controls.update { (c: inout AlertControls) throws(VitalsError) in
+                for fp in ended { c.unacknowledge(fp) }
+                _ = c.prune(now: wall)
+            }
+        } catch {
+            logger.error(
+                "cannot write the end of an acknowledgement; it stays until the next change",
+                metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error.description)"])
+        }
+    }
+
+    /// Hands a message to its channel.
+    private func deliver(_ m: ChannelMessage, config: NotifyConfig) {
+        guard let channel = config.channel(named: m.channel) else {
+            logger.error(
+                "a message for channel \(m.channel) has no channel to go to (it was removed from the configuration); its alerts follow in the log",
+                metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "channel": "\(m.channel)"])
+            for n in m.notifications { log(n, channel: nil) }
+            return
+        }
+        switch channel.kind {
+        case .log:
+            for n in m.notifications { log(n, channel: channel.name) }
+            if let d = m.digest {
+                logger.warning(
+                    "\(d.description)",
+                    metadata: [
+                        LogKey.messageID: "\(EventKind.alertNotification.messageID)", "channel": "\(channel.name)", "reason": "digest",
+                        "suppressed": "\(d.count)",
+                    ])
+            }
+            if m.limitReached {
+                logger.warning(
+                    "channel \(channel.name) reached its hourly alert limit; further alerts are folded into a digest",
+                    metadata: [LogKey.messageID: "\(EventKind.alertNotification.messageID)", "channel": "\(channel.name)", "reason": "limit"])
+            }
+        }
+    }
+
+    private func log(_ n: AlertNotification, channel: String?) {
         var meta: Logger.Metadata = [
             LogKey.messageID: "\(EventKind.alertNotification.messageID)",
             LogKey.fingerprint: "\(n.fingerprint)",
@@ -82,17 +180,21 @@ public struct AlertDispatcher: Sendable {
             LogKey.severity: "\(n.severity)",
             LogKey.check: "\(n.labels["check"] ?? "")",
             "sequence": "\(n.sequence)",
+            "channel": "\(channel ?? "none")",
+            "step": "\(n.step)",
         ]
         if let r = n.labels["resource"] { meta[LogKey.resource] = "\(r)" }
         if let p = n.previous { meta[LogKey.oldSeverity] = "\(p)" }
         if let v = n.value { meta[LogKey.value] = "\(Units.formatNumber(v))" }
         if let d = n.duration { meta["duration"] = "\(Units.formatDuration(d))" }
         if let w = n.worstValue { meta["worst_value"] = "\(Units.formatNumber(w))" }
+        if let r = n.route { meta["route"] = "\(r)" }
         let level: Logger.Level = n.severity == .critical ? .error : n.reason == .resolved ? .notice : .warning
         let text =
             n.reason == .resolved
             ? "alert resolved (\(n.reason)): \(n.message)\(n.duration.map { "; lasted \(Units.formatDuration($0))" } ?? "")"
-            : "alert \(n.severity) (\(n.reason)): \(n.message)"
+            : n.reason == .escalated
+                ? "alert \(n.severity) (escalated to step \(n.step)): \(n.message)" : "alert \(n.severity) (\(n.reason)): \(n.message)"
         logger.log(level: level, "\(text)", metadata: meta)
     }
 }

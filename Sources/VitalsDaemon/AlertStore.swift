@@ -4,15 +4,13 @@ import FoundationEssentials
 import Foundation
 #endif
 public import VitalsCore
-import VitalsProcFS
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The alert state file, `<state dir>/alerts.json`, written through before any notification
-/// leaves: a temporary file, fsync, rename over the old one, fsync of the directory. A reader
-/// (the next start) sees the old file or the new one, never half of one.
+/// The alert state file, `<state dir>/alerts.json`, written through (`AtomicFile`) before any
+/// notification leaves: every alert's state and the storm guard's groups, limits and digests.
 public struct AlertStore: Sendable {
     public let path: String
 
@@ -21,7 +19,7 @@ public struct AlertStore: Sendable {
     /// What `load` found.
     public enum Loaded: Sendable {
         case none
-        case alerts([PersistedAlert])
+        case alerts([PersistedAlert], storm: StormGuard?)
         /// The file could not be read as alert state; it was moved to `movedTo` and the agent
         /// starts clean.
         case corrupt(error: String, movedTo: String)
@@ -30,71 +28,29 @@ public struct AlertStore: Sendable {
     /// Reads the state left by the previous run. A file that is not valid state is moved aside
     /// (`alerts.json.corrupt-<unix time>`), never deleted and never half-used.
     public func load(wall: Double) throws(VitalsError) -> Loaded {
-        guard access(path, F_OK) == 0 else { return .none }
-        var bytes: [UInt8] = []
-        let length = try Syscalls.readFile(path, into: &bytes, maxBytes: 64 << 20)
+        guard let data = try AtomicFile.read(path) else { return .none }
         do {
-            let file = try JSONDecoder().decode(StateFile.self, from: Data(bytes[..<length]))
-            guard file.version == StateFile.currentVersion else {
-                throw VitalsError(.parse, "\(path): state version \(file.version), this vitals reads \(StateFile.currentVersion)")
+            let file = try JSONDecoder().decode(StateFile.self, from: data)
+            guard (1...StateFile.currentVersion).contains(file.version) else {
+                throw VitalsError(.parse, "\(path): state version \(file.version), this vitals reads 1 to \(StateFile.currentVersion)")
             }
-            return .alerts(file.alerts)
+            return .alerts(file.alerts, storm: file.storm)
         } catch {
-            let aside = "\(path).corrupt-\(Int(wall))"
-            guard rename(path, aside) == 0 else {
-                throw VitalsError(.io, "\(path) is not valid alert state and cannot be moved aside to \(aside)", cause: String(cString: strerror(errno)))
-            }
-            return .corrupt(error: "\(error)", movedTo: aside)
+            return .corrupt(error: "\(error)", movedTo: try AtomicFile.moveAside(path, wall: wall, what: "alert state"))
         }
     }
 
     /// Writes the state atomically and durably.
-    public func save(_ alerts: [PersistedAlert]) throws(VitalsError) {
+    public func save(_ alerts: [PersistedAlert], storm: StormGuard? = nil) throws(VitalsError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data: Data
         do {
-            data = try encoder.encode(StateFile(version: StateFile.currentVersion, alerts: alerts))
+            data = try encoder.encode(StateFile(version: StateFile.currentVersion, alerts: alerts, storm: storm))
         } catch {
             throw VitalsError(.internalError, "cannot encode the alert state", cause: "\(error)")
         }
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw VitalsError(.io, "cannot write \(tmp); the state directory must be writable by vitals", cause: String(cString: strerror(errno)))
-        }
-        var ok = true
-        data.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    ok = false
-                    return
-                }
-                off += n
-            }
-        }
-        let synced = fsync(fd) == 0
-        let err = errno
-        close(fd)
-        guard ok, synced else {
-            unlink(tmp)
-            throw VitalsError(.io, "cannot write \(tmp)", cause: String(cString: strerror(err)))
-        }
-        guard rename(tmp, path) == 0 else {
-            let e = errno
-            unlink(tmp)
-            throw VitalsError(.io, "cannot replace \(path)", cause: String(cString: strerror(e)))
-        }
-        // The rename is durable once the directory entry is.
-        let dirPath = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let dir = open(dirPath.isEmpty ? "/" : dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
-        }
+        try AtomicFile.write(data, to: path)
     }
 
     /// Creates the state directory (0700) when it does not exist.
@@ -110,9 +66,12 @@ public struct AlertStore: Sendable {
         }
     }
 
+    /// Version 2 added the escalation, dedup and storm-limit state (all optional, so version 1
+    /// files still load).
     struct StateFile: Codable {
-        static let currentVersion = 1
+        static let currentVersion = 2
         var version: Int
         var alerts: [PersistedAlert]
+        var storm: StormGuard?
     }
 }

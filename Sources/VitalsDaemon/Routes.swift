@@ -5,6 +5,11 @@ import Foundation
 #endif
 public import VitalsCore
 public import VitalsServer
+public import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The status API routes over the agent's in-memory state (versioned under /v1/).
 public struct Routes: Sendable {
@@ -12,17 +17,26 @@ public struct Routes: Sendable {
     let version: String
     let pid: Int32
     let now: @Sendable () -> ContinuousClock.Instant
+    let controls: ControlStore
+    let controlRoutes: ControlRoutes
 
-    public init(state: AgentState, version: String, pid: Int32, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    public init(
+        state: AgentState, controls: ControlStore = ControlStore(directory: nil), version: String, pid: Int32,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, wall: @escaping @Sendable () -> Double = WallClock.now,
+        logger: Logger? = nil
+    ) {
         self.state = state
         self.version = version
         self.pid = pid
         self.now = now
+        self.controls = controls
+        controlRoutes = ControlRoutes(state: state, controls: controls, wall: wall, agentUID: UInt32(geteuid()), logger: logger)
     }
 
     /// Answers one request.
     public func handle(_ request: StatusRequest) -> StatusReply {
-        let routes = ["/v1/status", "/v1/health", "/v1/alerts"]
+        if let reply = controlRoutes.handle(request) { return reply }
+        let routes = ["/v1/status", "/v1/health", "/v1/alerts", "/v1/silences"]
         guard routes.contains(request.path) else {
             return .error(404, "no route \(request.path); try \(routes.joined(separator: ", "))")
         }
@@ -32,7 +46,7 @@ public struct Routes: Sendable {
         let c = state.current
         switch request.path {
         case "/v1/status": return json(status(c))
-        case "/v1/alerts": return json(AlertsDocument(c.alerts))
+        case "/v1/alerts": return json(AlertsDocument(c.alerts, controls: controls.current, wall: controlRoutes.wall()))
         default: return json(health(c))
         }
     }
@@ -75,10 +89,15 @@ public struct Routes: Sendable {
     static let floatStrategy = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
         positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
 
-    private func json(_ value: some Encodable) -> StatusReply {
+    private func json(_ value: some Encodable) -> StatusReply { JSONReply.encode(value) }
+}
+
+/// Encodes API documents: sorted keys, pretty, infinities as strings.
+enum JSONReply {
+    static func encode(_ value: some Encodable) -> StatusReply {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.nonConformingFloatEncodingStrategy = Self.floatStrategy
+        encoder.nonConformingFloatEncodingStrategy = Routes.floatStrategy
         do {
             return StatusReply(status: 200, body: Array(try encoder.encode(value)) + [0x0A])
         } catch {

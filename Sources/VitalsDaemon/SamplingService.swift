@@ -67,7 +67,7 @@ public struct SamplingService: Service {
             let took = started.duration(to: ended)
             let statuses = evaluator.statuses
             state.recordCycle(snapshot, checks: statuses, took: took, endedAt: ended)
-            alerts?.process(statuses, policy: config.alerts, now: ended, wall: wallNow())
+            alerts?.process(statuses, config: config, now: ended, wall: wallNow())
             tracker?.register("sampling", deadline: Self.deadline(state.config))
             tracker?.progress("sampling")
             let line = "\(StatusDocument.Summary(statuses).line); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"

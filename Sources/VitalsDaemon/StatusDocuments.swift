@@ -82,7 +82,7 @@ public struct HealthDocument: Sendable, Codable {
 
 /// `GET /v1/alerts`: every alert the engine tracks, worst first.
 public struct AlertsDocument: Codable, Sendable {
-    /// One alert: identity, state, and what was last notified and why.
+    /// One alert: identity, state, what was last notified and why, and what holds it back.
     public struct Entry: Codable, Sendable {
         public var fingerprint: Fingerprint
         public var labels: LabelSet
@@ -97,6 +97,13 @@ public struct AlertsDocument: Codable, Sendable {
         public var lastNotificationAt: Double?
         public var lastReason: NotificationReason?
         public var notifications: UInt64
+        /// The route and the escalation step reached in this incident.
+        public var route: String?
+        public var escalationStep: Int?
+        /// "silenced by <id>" or "inhibited by <fingerprint>", as of the last cycle.
+        public var mutedBy: AlertMute?
+        public var acknowledgement: Acknowledgement?
+        public var flapping: Bool
 
         enum CodingKeys: String, CodingKey {
             case fingerprint, labels, severity, since, message, value, threshold
@@ -104,18 +111,26 @@ public struct AlertsDocument: Codable, Sendable {
             case notified
             case lastNotificationAt = "last_notification_at"
             case lastReason = "last_reason"
-            case notifications
+            case notifications, route
+            case escalationStep = "escalation_step"
+            case mutedBy = "muted_by"
+            case acknowledgement, flapping
         }
     }
 
     public var alerts: [Entry]
 
-    public init(_ persisted: [PersistedAlert]) {
+    /// The alerts with the acknowledgements in force now (an acknowledgement made a moment ago
+    /// shows at once, not only after the next cycle).
+    public init(_ persisted: [PersistedAlert], controls: AlertControls = AlertControls(), wall: Double = 0) {
         alerts = persisted.map {
-            Entry(
-                fingerprint: $0.labels.fingerprint, labels: $0.labels, severity: $0.severity, since: $0.sinceWall, message: $0.message,
+            let fp = $0.labels.fingerprint
+            return Entry(
+                fingerprint: fp, labels: $0.labels, severity: $0.severity, since: $0.sinceWall, message: $0.message,
                 value: $0.value, threshold: $0.threshold, problemSince: $0.problemSinceWall, notified: $0.notified,
-                lastNotificationAt: $0.lastNotifiedWall, lastReason: $0.lastReason, notifications: $0.sequence)
+                lastNotificationAt: $0.lastNotifiedWall, lastReason: $0.lastReason, notifications: $0.sequence, route: $0.route,
+                escalationStep: $0.severity == .ok ? nil : $0.step, mutedBy: $0.mute,
+                acknowledgement: controls.acknowledgement(for: fp, at: wall), flapping: $0.flap?.flapping ?? false)
         }
         .sorted { ($0.severity.rank, $1.fingerprint) > ($1.severity.rank, $0.fingerprint) }
     }

@@ -6,13 +6,33 @@ public struct StatusRequest: Sendable {
     public var query: String
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// Who is on the other end of the unix socket (SO_PEERCRED), when the kernel said.
+    public var peer: PeerCredentials?
 
-    public init(method: String, path: String, query: String = "", headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(
+        method: String, path: String, query: String = "", headers: [(String, String)] = [], body: [UInt8] = [],
+        peer: PeerCredentials? = nil
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.body = body
+        self.peer = peer
+    }
+}
+
+/// The process that connected to the status socket, as the kernel reports it: it cannot be
+/// forged by the client, so writes (silences, acknowledgements) are authorised and signed by it.
+public struct PeerCredentials: Sendable, Equatable {
+    public var pid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
     }
 }
 

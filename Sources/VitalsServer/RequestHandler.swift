@@ -1,6 +1,10 @@
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Collects one request at a time, answers it through the route handler, and enforces the
 /// per-connection limits. Parser errors (a header over NIO's 80 KiB limit, garbage) get 431 or
 /// 400 and the connection is closed.
@@ -14,10 +18,23 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var body: [UInt8] = []
     private var tooLarge = false
     private var served = 0
+    private var peer: PeerCredentials?
 
     init(limits: ServerLimits, handler: @escaping StatusServer.Handler) {
         self.limits = limits
         self.handler = handler
+    }
+
+    /// Asks the kernel who connected, once per connection.
+    func channelActive(context: ChannelHandlerContext) {
+        if let provider = context.channel as? any SocketOptionProvider {
+            let cred: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            cred.assumeIsolated().whenSuccess { c in
+                self.peer = PeerCredentials(pid: c.pid, uid: c.uid, gid: c.gid)
+            }
+        }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -45,7 +62,7 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let request = StatusRequest(
                     method: h.method.rawValue, path: q.map { String(target[..<$0]) } ?? target,
                     query: q.map { String(target[target.index(after: $0)...]) } ?? "",
-                    headers: h.headers.map { ($0.name, $0.value) }, body: body)
+                    headers: h.headers.map { ($0.name, $0.value) }, body: body, peer: peer)
                 reply = handler(request)
             }
             let close = tooLarge || !h.isKeepAlive || served >= limits.maxRequestsPerConnection
@@ -89,6 +106,13 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             done.futureResult.whenComplete { [context] _ in context.close(promise: nil) }
         }
     }
+}
+
+/// Linux's `struct ucred` (pid, uid, gid), which Glibc's module does not export without _GNU_SOURCE.
+private struct UCred: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
 }
 
 extension ChannelHandlerContext {

@@ -3,7 +3,8 @@ import Glibc
 #endif
 public import VitalsCore
 
-/// A small blocking HTTP/1.1 client for the status socket, used by `vitals status`.
+/// A small blocking HTTP/1.1 client for the status socket, used by `vitals status`, `alerts`,
+/// `silence` and `ack`.
 public enum StatusClient {
     /// A reply: status code and body.
     public struct Reply: Sendable {
@@ -14,12 +15,20 @@ public enum StatusClient {
 
     /// GET `target` over the unix socket at `path`.
     public static func get(_ target: String, socket path: String, timeoutSeconds: Int = 10) throws(VitalsError) -> Reply {
+        try request("GET", target, socket: path, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// One request (`POST` and `DELETE` carry a JSON body) over the unix socket at `path`.
+    public static func request(
+        _ method: String, _ target: String, body: [UInt8] = [], socket path: String, timeoutSeconds: Int = 10
+    ) throws(VitalsError) -> Reply {
         let fd = try connect(path)
         defer { close(fd) }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        let request = Array("GET \(target) HTTP/1.1\r\nHost: vitals\r\nConnection: close\r\n\r\n".utf8)
+        let contentHeaders = body.isEmpty && method == "GET" ? "" : "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        let request = Array("\(method) \(target) HTTP/1.1\r\nHost: vitals\r\nConnection: close\r\n\(contentHeaders)\r\n".utf8) + body
         var sent = 0
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import ArgumentParser
 import Logging
 import VitalsConfig
@@ -104,20 +109,29 @@ struct CommonOptions: ParsableArguments {
     var socket: String?
 
     /// GETs `path` from the agent; prints the reason and exits 1 when it cannot be reached or refuses.
-    func fetch(_ path: String) throws -> StatusClient.Reply {
+    func fetch(_ path: String) throws -> StatusClient.Reply { try send("GET", path) }
+
+    /// Sends one request; prints the agent's reason and exits 1 unless it answers 2xx.
+    func send(_ method: String, _ path: String, body: [UInt8] = []) throws -> StatusClient.Reply {
         let socket = socket ?? DefaultPaths.clientSocket(environment: DefaultPaths.environment())
         let reply: StatusClient.Reply
         do {
-            reply = try StatusClient.get(path, socket: socket)
+            reply = try StatusClient.request(method, path, body: body, socket: socket)
         } catch {
             printError("vitals: \(error.description)")
             throw ExitCode(1)
         }
-        guard reply.status == 200 else {
-            printError("vitals: the agent answered \(reply.status): \(reply.text)")
+        guard (200..<300).contains(reply.status) else {
+            printError("vitals: the agent answered \(reply.status): \(Self.errorText(reply))")
             throw ExitCode(1)
         }
         return reply
+    }
+
+    /// The `error` of a JSON error body, or the body as it is.
+    static func errorText(_ reply: StatusClient.Reply) -> String {
+        struct E: Decodable { var error: String }
+        return (try? JSONDecoder().decode(E.self, from: Data(reply.body)).error) ?? reply.text
     }
 }
 

@@ -52,15 +52,27 @@ struct AlertsCommand: ParsableCommand {
     static func table(_ doc: AlertsDocument, now: Double, all: Bool) -> String {
         let shown = doc.alerts.filter { all || $0.severity != .ok || $0.notified != nil }
         if shown.isEmpty { return "no alerts (\(doc.alerts.count) checks ok)\n" }
-        var rows = [["FINGERPRINT", "STATE", "CHECK", "RESOURCE", "SINCE", "LAST NOTIFIED", "MESSAGE"]]
+        var rows = [["FINGERPRINT", "STATE", "CHECK", "RESOURCE", "SINCE", "LAST NOTIFIED", "STEP", "HELD", "MESSAGE"]]
         for a in shown {
             let last = a.lastNotificationAt.map { "\(StatusTable.ago(now - $0)) (\(a.lastReason?.rawValue ?? "?"))" } ?? "-"
+            var held: [String] = []
+            if let m = a.mutedBy { held.append(m.kind == .silenced ? "silenced \(m.by.prefix(8))" : "inhibited by \(m.by)") }
+            if let ack = a.acknowledgement { held.append("acked\(ack.sticky ? " (sticky)" : "") by \(ack.author.split(separator: " ").first ?? "")") }
+            if a.flapping { held.append("flapping") }
             rows.append([
                 "\(a.fingerprint)", a.severity.rawValue, a.labels["check"] ?? "", a.labels["resource"] ?? "",
-                StatusTable.ago(now - a.since), last, a.message,
+                StatusTable.ago(now - a.since), last, a.escalationStep.map { "\($0)" } ?? "-", held.isEmpty ? "-" : held.joined(separator: ", "),
+                a.message,
             ])
         }
-        let columns = rows[0].count
+        return TextTable.render(rows)
+    }
+}
+
+/// Columns padded to their widest cell; the last column runs free.
+enum TextTable {
+    static func render(_ rows: [[String]]) -> String {
+        guard let columns = rows.first?.count, columns > 0 else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for r in rows { for i in 0..<columns - 1 { widths[i] = max(widths[i], r[i].count) } }
         var out = ""

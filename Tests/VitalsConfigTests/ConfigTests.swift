@@ -59,6 +59,68 @@ import VitalsTestKit
                 """)
     }
 
+    @Test func channelsRoutesAndInhibitRulesAreDecoded() throws {
+        let text = """
+            alerts:
+              group_wait: 30s
+              max_alerts_per_hour: off
+              inhibit:
+                - source: [check=disk, severity=critical]
+                  target: ["check=~inodes|disk"]
+                  equal: [resource]
+            channels:
+              log:
+                type: log
+              audit:
+                type: log
+                max_alerts_per_hour: 10
+            routes:
+              - name: pages
+                match: [severity=critical, "resource=~/srv.*"]
+                steps:
+                  - channels: [log]
+                  - after: 15m
+                    channels: [audit]
+              - steps:
+                  - channels: [log]
+            """
+        let n = try ConfigLoader.load(text: text, name: "v.yaml").config.notify
+        #expect(n.groupWait == .seconds(30))
+        #expect(n.maxAlertsPerHour == nil)
+        #expect(n.inhibitRules.count == 1 && n.inhibitRules[0].equal == ["resource"])
+        #expect(n.channels.map(\.name) == ["log", "audit"])
+        #expect(n.channel(named: "audit")?.maxAlertsPerHour == 10)
+        #expect(n.routes.map(\.name) == ["pages", "routes[1]"])
+        #expect(n.routes[0].escalation == [.seconds(900)])
+        let srv = AlertLabels.forCheck("disk", resource: "/srv/data", instance: "h")
+        #expect(n.route(for: srv, severity: .critical)?.name == "pages")
+        #expect(n.route(for: srv, severity: .warning)?.name == "routes[1]")
+    }
+
+    @Test func routeMistakesNameTheKeyAndTheRemedy() {
+        let text = """
+            channels:
+              ops-mail:
+                type: smtp
+              log:
+                type: log
+            routes:
+              - match: ["resource=~("]
+                steps:
+                  - after: 5m
+                    channels: [logg]
+                  - channels: [log]
+            """
+        let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(text: text, name: "v.yaml") }
+        let lines = e?.description.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.count == 5)
+        #expect(lines.first?.hasPrefix("v.yaml:3:11: channels.ops-mail.type: expected one of log, got \"smtp\"") == true)
+        #expect(lines.contains { $0.hasPrefix("v.yaml:7:12: routes[0].match[0]: \"(\" in resource=~( is not a valid regular expression") })
+        #expect(lines.contains("v.yaml:9:16: routes[0].steps[0].after: the first step goes out at once; remove after here (later steps count from the first notification)"))
+        #expect(lines.contains("v.yaml:10:19: routes[0].steps[0].channels: no channel named \"logg\"; did you mean \"log\"?"))
+        #expect(lines.contains("v.yaml:11:9: routes[0].steps[1].after: a later step needs after: the time since the first notification, e.g. 15m"))
+    }
+
     @Test func syntaxErrorHasPosition() {
         let path = Fixtures.path("config/syntax.yaml")
         let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(path: path, environment: [:]) }

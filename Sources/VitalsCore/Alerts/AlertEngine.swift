@@ -10,61 +10,66 @@
 ///   A problem that was never notified resolves silently; unknown and stale are notified like any
 ///   problem, so they never turn into ok silently.
 /// - the same problem at the same severity: `repeat` once its repeat interval (with backoff) has
-///   passed since the last notification, never earlier.
-///
+///   passed since the last notification, never earlier. A change of severity is always notified
+///   (an "improved" must never be the last word while the problem is critical again); a problem
+///   that keeps changing is caught by flap detection instead.
+/// - escalation: while a notified problem stays unacknowledged, each later step of its route
+///   fires once its time since the incident's first notification has come (`escalated`). Steps
+///   stop at acknowledgement and at recovery, and start again at step 0 with the next incident.
 /// - flapping (Nagios' weighted percent state change over 21 results above 30 %): one
 ///   `flapping_started`, then silence; below 20 % one `flapping_stopped` with the final state, and
 ///   if that differs from what was last notified, the recovery or problem it owes.
 /// - unknown or stale after a definite state counts only once it has lasted the policy's
 ///   `unknownDelay` (the first CPU sample is always unknown; one failed read is not news).
+/// - a muted alert (silenced or inhibited) notifies nothing but the recovery of a problem that
+///   was notified before; when the mute ends, what is owed goes out. An acknowledged alert gets no
+///   repeats and no escalation; a plain acknowledgement ends at the next change of state (which is
+///   notified), a sticky one holds through changes (which are not) until recovery.
 ///
 /// `Instant` is monotonic time (repeat intervals); `wall` is Unix time for messages. `export` and
 /// `restore` carry the state over a restart: a condition unchanged meanwhile notifies nothing, one
 /// that changed notifies once.
 public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
-    /// What the engine knows of one alert.
+    /// What the engine knows of one alert: its persisted state plus the monotonic times behind it.
+    @dynamicMemberLookup
     public struct Record: Sendable {
-        public var labels: LabelSet
+        public var alert: PersistedAlert
         public var fingerprint: Fingerprint
-        public var severity: Severity
-        public var message: String
-        public var value: Double?
-        public var threshold: Double?
-        /// When the current severity began (Unix time).
-        public var sinceWall: Double
         /// When the incident began (first non-ok result), nil while ok.
-        public var problemSince: Instant?
-        public var problemSinceWall: Double?
-        /// The severity last notified in this incident; nil when nothing is owed a recovery.
-        public var notified: Severity?
-        public var lastNotified: Instant?
-        public var lastNotifiedWall: Double?
-        public var lastReason: NotificationReason?
-        /// Repeats sent at the current notified severity (drives the backoff).
-        public var repeats: Int
-        public var worstSeverity: Severity?
-        public var worstValue: Double?
-        /// Notifications decided for this alert so far.
-        public var sequence: UInt64
+        var problemSince: Instant?
+        var lastNotified: Instant?
         /// Since when an unknown or stale result has been waiting for `unknownDelay`.
-        public var indefiniteSince: Instant?
+        var indefiniteSince: Instant?
+        /// The incident's first notification: escalation steps count from it.
+        var escalationStart: Instant?
+        /// The flap detector (always present here; optional only in older files).
         public var flap: FlapDetector
+
+        public subscript<T>(dynamicMember path: WritableKeyPath<PersistedAlert, T>) -> T {
+            get { alert[keyPath: path] }
+            set { alert[keyPath: path] = newValue }
+        }
     }
 
     public var policy: AlertPolicy
     public private(set) var records: [Fingerprint: Record] = [:]
+    /// Acknowledgements that ended (recovery, or a change of state for a plain one) since the last
+    /// `takeEndedAcknowledgements`; the owner removes them from its controls.
+    public private(set) var endedAcknowledgements: [Fingerprint] = []
 
     public init(policy: AlertPolicy = AlertPolicy()) { self.policy = policy }
 
+    /// Hands over the acknowledgements that ended.
+    public mutating func takeEndedAcknowledgements() -> [Fingerprint] {
+        defer { endedAcknowledgements = [] }
+        return endedAcknowledgements
+    }
+
     /// Takes one evaluation's result at monotonic `now` and Unix time `wall`; returns what to notify.
-    public mutating func observe(_ result: CheckResult, now: Instant, wall: Double) -> [AlertNotification] {
+    public mutating func observe(_ result: CheckResult, now: Instant, wall: Double, gate: AlertGate = .open) -> [AlertNotification] {
         let fp = result.labels.fingerprint
-        var r =
-            records[fp]
-            ?? Record(
-                labels: result.labels, fingerprint: fp, severity: .ok, message: "", value: nil, threshold: nil, sinceWall: wall,
-                problemSince: nil, problemSinceWall: nil, notified: nil, lastNotified: nil, lastNotifiedWall: nil, lastReason: nil,
-                repeats: 0, worstSeverity: nil, worstValue: nil, sequence: 0, indefiniteSince: nil, flap: FlapDetector())
+        var r = records[fp] ?? Record(alert: PersistedAlert(labels: result.labels), fingerprint: fp, flap: FlapDetector())
+        if records[fp] == nil { r.sinceWall = wall }
         defer { records[fp] = r }
         let old = r.severity
         // Unknown or stale counts only once it has lasted `unknownDelay`; until then the alert
@@ -82,6 +87,19 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         r.threshold = result.threshold
         if result.severity != old { r.sinceWall = wall }
         r.severity = result.severity
+        r.mute = gate.mute
+        if r.route != gate.route {
+            r.route = gate.route
+            r.step = 0
+        }
+        r.step = min(r.step ?? 0, gate.escalation.count)
+        // A plain acknowledgement ends when the state leaves what was acknowledged; any ends at ok.
+        var ack = gate.acknowledgement
+        if let a = ack, result.severity == .ok || (!a.sticky && result.severity != a.severity) {
+            endedAcknowledgements.append(fp)
+            ack = nil
+        }
+        r.acknowledgement = ack
 
         // Flapping: one "started", silence while it lasts, one "stopped" with the final state,
         // then whatever that final state owes against what was last notified.
@@ -89,16 +107,19 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         switch r.flap.record(result.severity, thresholds: policy.flapping) {
         case .started(let p):
             trackIncident(&r, result, now: now, wall: wall)
+            guard gate.mute == nil else { return [] }
             var n = notification(&r, reason: .flappingStarted, previous: r.notified, now: now, wall: wall, keepNotified: true)
             n.flapPercent = p
             return [n]
         case .stopped(let p):
-            var n = notification(&r, reason: .flappingStopped, previous: r.notified, now: now, wall: wall, keepNotified: true)
-            n.flapPercent = p
-            out.append(n)
-            // The repeat interval counts from here: the stop told the operator the current state.
-            r.lastNotified = now
-            r.lastNotifiedWall = wall
+            if gate.mute == nil {
+                var n = notification(&r, reason: .flappingStopped, previous: r.notified, now: now, wall: wall, keepNotified: true)
+                n.flapPercent = p
+                out.append(n)
+                // The repeat interval counts from here: the stop told the operator the current state.
+                r.lastNotified = now
+                r.lastNotifiedWall = wall
+            }
         case .none:
             if r.flap.flapping {
                 trackIncident(&r, result, now: now, wall: wall)
@@ -106,14 +127,16 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
                 return []
             }
         }
-        return out + decide(&r, result, now: now, wall: wall)
+        return out + decide(&r, result, ack: ack, gate: gate, now: now, wall: wall)
     }
 
     /// The transition rules, once flapping and the unknown delay have had their say.
-    private mutating func decide(_ r: inout Record, _ result: CheckResult, now: Instant, wall: Double) -> [AlertNotification] {
-
+    private mutating func decide(
+        _ r: inout Record, _ result: CheckResult, ack: Acknowledgement?, gate: AlertGate, now: Instant, wall: Double
+    ) -> [AlertNotification] {
         if result.severity == .ok {
             defer { clearIncident(&r) }
+            // A recovery goes out even when muted: the problem was notified, so it is owed.
             guard let notified = r.notified else { return [] }
             var n = notification(&r, reason: .resolved, previous: notified, now: now, wall: wall)
             n.duration = r.problemSince.map { $0.duration(to: now) }
@@ -122,15 +145,23 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         }
 
         trackIncident(&r, result, now: now, wall: wall)
+        guard gate.mute == nil else { return [] }
         guard let notified = r.notified else {
+            r.step = 0
+            r.escalationStart = now
+            r.escalationStartWall = wall
             return [notification(&r, reason: .first, previous: nil, now: now, wall: wall)]
         }
         if result.severity != notified {
+            // A sticky acknowledgement holds through changes; a plain one has ended above.
+            if ack != nil { return [] }
             let reason: NotificationReason =
                 Self.isDefinite(result.severity) && Self.isDefinite(notified)
                 ? (result.severity.rank > notified.rank ? .raised : .improved) : .changed
             return [notification(&r, reason: reason, previous: notified, now: now, wall: wall)]
         }
+        guard ack == nil else { return [] }
+        if let escalated = escalate(&r, gate: gate, now: now, wall: wall) { return [escalated] }
         if let last = r.lastNotified, let wait = policy.interval(for: notified, repeatNumber: r.repeats),
             last.duration(to: now) >= wait
         {
@@ -140,14 +171,26 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         return []
     }
 
+    /// The next escalation step(s) due, as one `escalated` notification (after a restart several
+    /// may be due at once; they go out together).
+    private func escalate(_ r: inout Record, gate: AlertGate, now: Instant, wall: Double) -> AlertNotification? {
+        guard let start = r.escalationStart else { return nil }
+        let from = (r.step ?? 0) + 1
+        var step = r.step ?? 0
+        while step < gate.escalation.count, start.duration(to: now) >= gate.escalation[step] { step += 1 }
+        guard step >= from else { return nil }
+        r.step = step
+        var n = notification(&r, reason: .escalated, previous: r.notified, now: now, wall: wall, keepNotified: true)
+        n.escalatedFrom = from
+        return n
+    }
+
     /// Every alert's state, for the state file.
     public func export(wall: Double, now: Instant) -> [PersistedAlert] {
         records.values.sorted { $0.fingerprint < $1.fingerprint }.map { r in
-            PersistedAlert(
-                labels: r.labels, severity: r.severity, message: r.message, value: r.value, threshold: r.threshold,
-                sinceWall: r.sinceWall, problemSinceWall: r.problemSinceWall, notified: r.notified,
-                lastNotifiedWall: r.lastNotifiedWall, lastReason: r.lastReason, repeats: r.repeats,
-                worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence, flap: r.flap)
+            var p = r.alert
+            p.flap = r.flap
+            return p
         }
     }
 
@@ -160,12 +203,8 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         for p in saved {
             let fp = p.labels.fingerprint
             records[fp] = Record(
-                labels: p.labels, fingerprint: fp, severity: p.severity, message: p.message, value: p.value,
-                threshold: p.threshold, sinceWall: p.sinceWall, problemSince: instant(p.problemSinceWall),
-                problemSinceWall: p.problemSinceWall, notified: p.notified, lastNotified: instant(p.lastNotifiedWall),
-                lastNotifiedWall: p.lastNotifiedWall, lastReason: p.lastReason, repeats: p.repeats,
-                worstSeverity: p.worstSeverity, worstValue: p.worstValue, sequence: p.sequence, indefiniteSince: nil,
-                flap: p.flap ?? FlapDetector())
+                alert: p, fingerprint: fp, problemSince: instant(p.problemSinceWall), lastNotified: instant(p.lastNotifiedWall),
+                indefiniteSince: nil, escalationStart: instant(p.escalationStartWall), flap: p.flap ?? FlapDetector())
         }
     }
 
@@ -175,6 +214,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         var out: [AlertNotification] = []
         for (fp, var r) in records.sorted(by: { $0.key < $1.key }) where !fingerprints.contains(fp) {
             records[fp] = nil
+            if r.acknowledgement != nil { endedAcknowledgements.append(fp) }
             guard let notified = r.notified else { continue }
             r.message = "no longer monitored (the check was removed or its resource is gone); last: \(r.message)"
             r.severity = .ok
@@ -201,10 +241,14 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         }
         if !keepRepeats && !keepNotified { r.repeats = 0 }
         if reason != .resolved && !keepNotified { r.notified = r.severity }
-        return AlertNotification(
+        var n = AlertNotification(
             fingerprint: r.fingerprint, labels: r.labels, severity: r.severity, previous: previous, reason: reason,
             message: r.message, value: r.value, threshold: r.threshold, startsAt: r.problemSinceWall ?? wall, at: wall,
             duration: nil, worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence, flapPercent: nil)
+        n.route = r.route
+        n.step = r.step ?? 0
+        n.acknowledgedBy = r.acknowledgement?.author
+        return n
     }
 
     /// A problem result: the incident's start and worst.
@@ -224,6 +268,9 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         r.problemSinceWall = nil
         r.worstSeverity = nil
         r.worstValue = nil
+        r.escalationStart = nil
+        r.escalationStartWall = nil
+        r.step = 0
     }
 
     /// The worst state of the incident, and at it the value farthest past its threshold.

@@ -75,6 +75,15 @@ public struct AlertNotification: Sendable, Equatable, Codable {
     public var sequence: UInt64
     /// For flapping started/stopped: the weighted percent of state change.
     public var flapPercent: Double?
+    /// The route that chose this alert's channels (its name), and the highest escalation step
+    /// reached: a notification goes to the channels of steps 0 through `step`.
+    public var route: String?
+    public var step: Int = 0
+    /// For `escalated`: the first step newly reached (the notification goes to the channels of
+    /// steps `escalatedFrom` through `step` only).
+    public var escalatedFrom: Int?
+    /// Who acknowledged the problem, when someone has.
+    public var acknowledgedBy: String?
 
     /// `<fingerprint>-<sequence>`: the same decision always has the same key, so a receiver can
     /// drop a repeat delivery.
@@ -136,6 +145,65 @@ public struct PersistedAlert: Sendable, Equatable, Codable {
     public var sequence: UInt64
     /// The recent results and whether the alert is flapping (absent in older state files).
     public var flap: FlapDetector?
+    /// The route last used and the escalation step reached in this incident, counted from
+    /// `escalationStartWall` (the incident's first notification).
+    public var route: String?
+    public var step: Int?
+    public var escalationStartWall: Double?
+    /// Why notifications are held back now (a silence or an inhibiting alert), for display.
+    public var mute: AlertMute?
+    /// The acknowledgement in force, for display (the controls file holds the real one).
+    public var acknowledgement: Acknowledgement?
+
+    public init(labels: LabelSet) {
+        self.labels = labels
+        severity = .ok
+        message = ""
+        sinceWall = 0
+        repeats = 0
+        sequence = 0
+    }
+}
+
+/// What holds back an alert's notifications: a silence (by id) or an inhibiting alert (by
+/// fingerprint). Recoveries of problems notified before still go out.
+public struct AlertMute: Sendable, Equatable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Codable {
+        case silenced, inhibited
+    }
+
+    public var kind: Kind
+    /// The silence's id, or the inhibiting alert's fingerprint.
+    public var by: String
+
+    public init(_ kind: Kind, by: String) {
+        self.kind = kind
+        self.by = by
+    }
+
+    public var description: String { "\(kind.rawValue) by \(by)" }
+}
+
+/// What the engine is told about one alert besides its result: whether it is muted, who
+/// acknowledged it, and the escalation schedule of its route.
+public struct AlertGate: Sendable, Equatable {
+    public var mute: AlertMute?
+    public var acknowledgement: Acknowledgement?
+    /// The route's name (a change of route restarts escalation at step 0).
+    public var route: String?
+    /// When each step after the first is due, counted from the incident's first notification
+    /// (strictly increasing; empty: the route has one step).
+    public var escalation: [Duration]
+
+    public init(mute: AlertMute? = nil, acknowledgement: Acknowledgement? = nil, route: String? = nil, escalation: [Duration] = []) {
+        self.mute = mute
+        self.acknowledgement = acknowledgement
+        self.route = route
+        self.escalation = escalation
+    }
+
+    /// Nothing held back, one step.
+    public static let open = AlertGate()
 }
 
 /// The labels vitals gives a built-in check's alert: `alertname` (Vitals + the check in

@@ -1,0 +1,184 @@
+/// A silence: alerts whose labels match are not notified between `startsAt` and `endsAt`
+/// (Unix seconds). A recovery of a problem that was notified before the silence still goes out.
+public struct Silence: Sendable, Equatable, Codable {
+    public var id: String
+    public var matchers: [LabelMatcher]
+    public var startsAt: Double
+    public var endsAt: Double
+    /// Who created it, from the status socket's peer credentials ("root (uid 0)").
+    public var createdBy: String
+    public var comment: String
+    public var createdAt: Double
+
+    public init(
+        id: String, matchers: [LabelMatcher], startsAt: Double, endsAt: Double, createdBy: String, comment: String,
+        createdAt: Double
+    ) {
+        self.id = id
+        self.matchers = matchers
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.createdBy = createdBy
+        self.comment = comment
+        self.createdAt = createdAt
+    }
+
+    /// Pending before it starts, active while it lasts, expired after.
+    public enum State: String, Sendable, Codable {
+        case pending, active, expired
+    }
+
+    public func state(at wall: Double) -> State {
+        wall < startsAt ? .pending : wall < endsAt ? .active : .expired
+    }
+
+    /// Whether it mutes the alert with these labels at `wall`.
+    public func mutes(_ labels: LabelSet, severity: Severity, at wall: Double) -> Bool {
+        state(at: wall) == .active && matchers.matchAll(labels, severity: severity)
+    }
+}
+
+/// An acknowledgement: a person has seen the problem. Repeats and escalation stop while it holds.
+/// A plain acknowledgement ends at the next change of state (Nagios' non-sticky); a sticky one
+/// holds until the problem is over. Either ends at recovery, or at `expiresAt` when set.
+public struct Acknowledgement: Sendable, Equatable, Codable {
+    public var fingerprint: Fingerprint
+    public var author: String
+    public var comment: String
+    public var sticky: Bool
+    /// Unix seconds.
+    public var at: Double
+    public var expiresAt: Double?
+    /// The severity acknowledged: a plain acknowledgement ends when the alert leaves it.
+    public var severity: Severity
+
+    public init(
+        fingerprint: Fingerprint, author: String, comment: String, sticky: Bool, at: Double, expiresAt: Double?,
+        severity: Severity
+    ) {
+        self.fingerprint = fingerprint
+        self.author = author
+        self.comment = comment
+        self.sticky = sticky
+        self.at = at
+        self.expiresAt = expiresAt
+        self.severity = severity
+    }
+
+    public func isValid(at wall: Double) -> Bool { expiresAt.map { wall < $0 } ?? true }
+}
+
+/// The operator's decisions: silences and acknowledgements. A value type: the daemon keeps it
+/// behind a lock and writes it through to its own state file at every change.
+public struct AlertControls: Sendable, Equatable, Codable {
+    public private(set) var silences: [Silence] = []
+    public private(set) var acknowledgements: [Fingerprint: Acknowledgement] = [:]
+
+    /// Expired silences stay listed this long (as in Alertmanager, which keeps them 5 days), then go.
+    public static let expiredRetention: Double = 5 * 24 * 3600
+    /// At most this many silences are kept; adding beyond it is refused with the remedy.
+    public static let maxSilences = 1000
+    /// The longest silence accepted (a forgotten silence hides real trouble).
+    public static let maxSilenceSeconds: Double = 366 * 24 * 3600
+
+    public init() {}
+
+    // MARK: silences
+
+    /// Adds a silence; the caller gives it a fresh `id`.
+    public mutating func add(_ silence: Silence, now wall: Double) throws(VitalsError) {
+        guard !silence.matchers.isEmpty else {
+            throw VitalsError(.usage, "a silence needs at least one matcher, e.g. check=disk resource=/srv")
+        }
+        if silence.matchers.allSatisfy({ $0.matches(LabelSet([:]), severity: nil) }) {
+            throw VitalsError(
+                .usage,
+                "the matchers \(silence.matchers.map(\.description).joined(separator: " ")) match every alert; name what to silence, e.g. check=disk")
+        }
+        guard silence.endsAt > silence.startsAt, silence.endsAt > wall else {
+            throw VitalsError(.usage, "the silence would end before it starts or in the past; give a positive --for such as 2h")
+        }
+        guard silence.endsAt - max(wall, silence.startsAt) <= Self.maxSilenceSeconds else {
+            throw VitalsError(.usage, "a silence may last at most 366 days; a longer one belongs in the thresholds (enabled: false)")
+        }
+        guard silences.filter({ $0.state(at: wall) != .expired }).count < Self.maxSilences else {
+            throw VitalsError(.usage, "\(Self.maxSilences) silences are in force; expire some with `vitals silence expire ID` first")
+        }
+        guard !silences.contains(where: { $0.id == silence.id }) else {
+            throw VitalsError(.internalError, "silence id \(silence.id) is already in use")
+        }
+        silences.append(silence)
+    }
+
+    /// Ends a silence now. An id prefix of at least 4 characters is enough when it is unique.
+    @discardableResult
+    public mutating func expire(_ id: String, now wall: Double) throws(VitalsError) -> Silence {
+        let i = try index(of: id)
+        guard silences[i].state(at: wall) != .expired else {
+            throw VitalsError(.usage, "silence \(silences[i].id) has already expired")
+        }
+        if silences[i].startsAt > wall { silences[i].startsAt = wall }
+        silences[i].endsAt = wall
+        return silences[i]
+    }
+
+    private func index(of id: String) throws(VitalsError) -> Int {
+        if let i = silences.firstIndex(where: { $0.id == id }) { return i }
+        let found = id.count >= 4 ? silences.indices.filter { silences[$0].id.hasPrefix(id) } : []
+        guard found.count == 1 else {
+            throw VitalsError(
+                .usage,
+                found.isEmpty
+                    ? "no silence \(id); `vitals silence list` shows them" : "\(id) names \(found.count) silences; give more of the id")
+        }
+        return found[0]
+    }
+
+    /// The first active silence that mutes this alert.
+    public func silence(for labels: LabelSet, severity: Severity, at wall: Double) -> Silence? {
+        silences.first { $0.mutes(labels, severity: severity, at: wall) }
+    }
+
+    // MARK: acknowledgements
+
+    /// Records an acknowledgement of a current problem (the caller checks that it is one).
+    public mutating func acknowledge(_ ack: Acknowledgement) {
+        acknowledgements[ack.fingerprint] = ack
+    }
+
+    /// Removes an acknowledgement; returns it when there was one.
+    @discardableResult
+    public mutating func unacknowledge(_ fp: Fingerprint) -> Acknowledgement? {
+        acknowledgements.removeValue(forKey: fp)
+    }
+
+    /// The acknowledgement in force for an alert.
+    public func acknowledgement(for fp: Fingerprint, at wall: Double) -> Acknowledgement? {
+        acknowledgements[fp].flatMap { $0.isValid(at: wall) ? $0 : nil }
+    }
+
+    /// Drops expired acknowledgements and silences expired longer than the retention. Returns
+    /// whether anything changed (the caller then writes the file).
+    public mutating func prune(now wall: Double) -> Bool {
+        let before = (silences.count, acknowledgements.count)
+        silences.removeAll { $0.endsAt + Self.expiredRetention < wall }
+        acknowledgements = acknowledgements.filter { $0.value.isValid(at: wall) }
+        return before != (silences.count, acknowledgements.count)
+    }
+
+    // Acknowledgements travel as a list (a dictionary keyed by fingerprint would not be an object).
+    private enum CodingKeys: String, CodingKey { case silences, acknowledgements }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        silences = try c.decodeIfPresent([Silence].self, forKey: .silences) ?? []
+        let acks = try c.decodeIfPresent([Acknowledgement].self, forKey: .acknowledgements) ?? []
+        acknowledgements = Dictionary(acks.map { ($0.fingerprint, $0) }, uniquingKeysWith: { $1 })
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(silences, forKey: .silences)
+        try c.encode(acknowledgements.values.sorted { $0.fingerprint < $1.fingerprint }, forKey: .acknowledgements)
+    }
+}

@@ -1,0 +1,259 @@
+import Testing
+import VitalsTestKit
+
+@testable import VitalsCore
+
+/// Silences, acknowledgements, escalation and inhibition on a manual clock.
+@Suite struct AlertControlTests {
+    typealias Instant = ManualClock.Instant
+    static let base = 1_800_000_000.0
+    let disk = LabelSet(["alertname": "VitalsDisk", "instance": "web1", "check": "disk", "resource": "/srv"])
+
+    /// Drives one alert through (seconds, severity, gate) steps.
+    struct Run {
+        var engine = AlertEngine<Instant>()
+        let labels: LabelSet
+        var log: [(Int, AlertNotification)] = []
+
+        init(_ labels: LabelSet, policy: AlertPolicy = AlertPolicy()) {
+            self.labels = labels
+            engine.policy = policy
+        }
+
+        mutating func at(_ s: Int, _ severity: Severity, _ gate: AlertGate = .open) {
+            let out = engine.observe(
+                CheckResult(labels: labels, severity: severity, message: "disk /srv \(severity)"), now: Instant(offset: .seconds(s)),
+                wall: AlertControlTests.base + Double(s), gate: gate)
+            log += out.map { (s, $0) }
+        }
+
+        var reasons: [String] { log.map { "\($0.0):\($0.1.reason.rawValue):\($0.1.severity)" } }
+    }
+
+    static func silenced(_ id: String = "s1") -> AlertGate { AlertGate(mute: AlertMute(.silenced, by: id)) }
+
+    static func ack(_ fp: Fingerprint, _ severity: Severity, sticky: Bool = false) -> Acknowledgement {
+        Acknowledgement(fingerprint: fp, author: "root (uid 0)", comment: "on it", sticky: sticky, at: base, expiresAt: nil, severity: severity)
+    }
+
+    // MARK: silences
+
+    @Test func aSilencedProblemIsNotNotifiedAndIsNotifiedOnceTheSilenceEnds() {
+        var r = Run(disk)
+        r.at(0, .ok)
+        r.at(10, .critical, Self.silenced())
+        r.at(20, .critical, Self.silenced())
+        #expect(r.log.isEmpty)
+        #expect(r.engine.records[disk.fingerprint]?.mute == AlertMute(.silenced, by: "s1"))
+        r.at(30, .critical)
+        #expect(r.reasons == ["30:first:critical"])
+    }
+
+    @Test func aProblemBornAndGoneUnderASilenceSendsNothingAtAll() {
+        var r = Run(disk)
+        r.at(10, .critical, Self.silenced())
+        r.at(20, .ok, Self.silenced())
+        r.at(30, .ok)
+        #expect(r.log.isEmpty)
+    }
+
+    @Test func theRecoveryOfAProblemNotifiedBeforeTheSilenceStillGoesOut() {
+        var r = Run(disk)
+        r.at(0, .warning)
+        r.at(10, .critical, Self.silenced())  // the rise is held back
+        r.at(20, .ok, Self.silenced())
+        #expect(r.reasons == ["0:first:warning", "20:resolved:ok"])
+        #expect(r.log.last?.1.worstSeverity == .critical)
+    }
+
+    @Test func aSilenceHoldsBackRepeats() {
+        var r = Run(disk)
+        r.at(0, .critical)
+        for s in stride(from: 600, through: 7200, by: 600) { r.at(s, .critical, Self.silenced()) }
+        r.at(7800, .critical)  // silence over: the repeat that is due goes out
+        #expect(r.reasons == ["0:first:critical", "7800:repeat:critical"])
+    }
+
+    @Test func silencesMatchByLabelsAndSeverityAndExpire() throws {
+        var c = AlertControls()
+        let s = Silence(
+            id: "abcd-1", matchers: [try LabelMatcher(parsing: "check=disk"), try LabelMatcher(parsing: "resource=~/s.*")],
+            startsAt: Self.base, endsAt: Self.base + 3600, createdBy: "root", comment: "move", createdAt: Self.base)
+        try c.add(s, now: Self.base)
+        #expect(c.silence(for: disk, severity: .critical, at: Self.base + 10)?.id == "abcd-1")
+        var other = disk.dictionary
+        other["resource"] = "/var"
+        #expect(c.silence(for: LabelSet(other), severity: .critical, at: Self.base + 10) == nil)
+        #expect(c.silence(for: disk, severity: .critical, at: Self.base + 3600) == nil, "ends at endsAt")
+        try c.expire("abcd", now: Self.base + 100)
+        #expect(c.silence(for: disk, severity: .critical, at: Self.base + 101) == nil)
+        #expect(c.silences.first?.state(at: Self.base + 101) == .expired)
+        #expect(throws: VitalsError.self) { try c.expire("abcd-1", now: Self.base + 200) }
+        // Kept for listing for five days, then pruned.
+        let pruned = c.prune(now: Self.base + 100 + AlertControls.expiredRetention + 1)
+        #expect(pruned)
+        #expect(c.silences.isEmpty)
+    }
+
+    @Test func aSilenceThatMatchesEverythingOrEndsInThePastIsRefusedWithTheRemedy() throws {
+        var c = AlertControls()
+        let all = Silence(
+            id: "x", matchers: [try LabelMatcher(parsing: "check=~.*")], startsAt: Self.base, endsAt: Self.base + 60, createdBy: "root",
+            comment: "", createdAt: Self.base)
+        #expect(throws: VitalsError.self) { try c.add(all, now: Self.base) }
+        var past = all
+        past.matchers = [try LabelMatcher(parsing: "check=disk")]
+        past.endsAt = Self.base - 1
+        #expect(throws: VitalsError.self) { try c.add(past, now: Self.base) }
+        #expect(c.silences.isEmpty)
+    }
+
+    @Test func matchersParseLikeAmtoolAndAnchorTheirRegex() throws {
+        let m = try LabelMatcher(parsing: " resource =~ \"/srv.*\" ")
+        #expect(m.name == "resource" && m.op == .regex && m.value == "/srv.*")
+        #expect(m.matches(disk, severity: nil))
+        #expect(!(try LabelMatcher(parsing: "resource=~srv")).matches(disk, severity: nil), "anchored: srv is not /srv")
+        #expect(try LabelMatcher(parsing: "resource!=/tmp").matches(disk, severity: nil))
+        #expect(try LabelMatcher(parsing: "check!~cpu|load").matches(disk, severity: nil))
+        #expect(try LabelMatcher(parsing: "severity=critical").matches(disk, severity: .critical))
+        #expect(try LabelMatcher(parsing: "missing=").matches(disk, severity: nil), "an absent label is empty")
+        #expect(throws: VitalsError.self) { try LabelMatcher(parsing: "resource=~(") }
+        #expect(throws: VitalsError.self) { try LabelMatcher(parsing: "no operator") }
+        #expect(throws: VitalsError.self) { try LabelMatcher(parsing: "9bad=x") }
+        #expect(try LabelMatcher(parsing: "resource=/srv").description == "resource=/srv")
+    }
+
+    // MARK: acknowledgements
+
+    @Test func anAcknowledgementStopsRepeatsUntilTheNextChangeWhichIsNotified() {
+        var r = Run(disk)
+        let ack = AlertGate(acknowledgement: Self.ack(disk.fingerprint, .warning))
+        r.at(0, .warning)
+        for s in stride(from: 3600, through: 30000, by: 3600) { r.at(s, .warning, ack) }
+        r.at(30600, .critical, ack)  // a plain ack ends at the change, and the change is notified
+        #expect(r.reasons == ["0:first:warning", "30600:raised:critical"])
+        let ended = r.engine.takeEndedAcknowledgements()
+        #expect(ended == [disk.fingerprint])
+    }
+
+    @Test func aStickyAcknowledgementHoldsThroughChangesUntilRecovery() {
+        var r = Run(disk)
+        let ack = AlertGate(acknowledgement: Self.ack(disk.fingerprint, .warning, sticky: true))
+        r.at(0, .warning)
+        r.at(10, .critical, ack)
+        r.at(20, .warning, ack)
+        r.at(30, .critical, ack)
+        #expect(r.engine.endedAcknowledgements.isEmpty)
+        r.at(40, .ok, ack)
+        #expect(r.reasons == ["0:first:warning", "40:resolved:ok"])
+        #expect(r.engine.endedAcknowledgements == [disk.fingerprint])
+    }
+
+    // MARK: escalation
+
+    /// Step 0 at once, step 1 after 15 minutes, step 2 after an hour.
+    let steps = AlertGate(route: "pages", escalation: [.seconds(900), .seconds(3600)])
+
+    @Test func stepsFireAtTheirTimesWhileUnacknowledged() {
+        var r = Run(disk)
+        for s in stride(from: 0, through: 4000, by: 100) { r.at(s, .critical, steps) }
+        // At 3600 the step wins over the repeat that is also due; the repeat follows next cycle.
+        #expect(r.reasons == ["0:first:critical", "900:escalated:critical", "3600:escalated:critical", "3700:repeat:critical"])
+        let esc = r.log.filter { $0.1.reason == .escalated }
+        #expect(esc.map(\.0) == [900, 3600])
+        #expect(esc.map(\.1.step) == [1, 2])
+        #expect(esc.map(\.1.escalatedFrom) == [1, 2])
+        #expect(r.engine.records[disk.fingerprint]?.step == 2)
+    }
+
+    @Test func anAcknowledgementStopsEscalationAndRecoveryResetsIt() {
+        var r = Run(disk)
+        r.at(0, .critical, steps)
+        var acked = steps
+        acked.acknowledgement = Self.ack(disk.fingerprint, .critical, sticky: true)
+        for s in stride(from: 100, through: 5000, by: 100) { r.at(s, .critical, acked) }
+        #expect(r.reasons == ["0:first:critical"])
+        r.at(5100, .ok, steps)
+        #expect(r.log.last?.1.reason == .resolved)
+        #expect(r.engine.records[disk.fingerprint]?.step == 0)
+        // The next incident starts at step 0 again.
+        r.at(6000, .critical, steps)
+        r.at(6100, .critical, steps)
+        #expect(r.log.last?.1.reason == .first)
+        #expect(r.log.last?.1.step == 0)
+    }
+
+    @Test func escalationStateSurvivesARestartAndOverdueStepsGoOutTogether() {
+        var r = Run(disk)
+        r.at(0, .critical, steps)
+        r.at(1000, .critical, steps)  // step 1
+        let saved = r.engine.export(wall: Self.base + 1000, now: Instant(offset: .seconds(1000)))
+        #expect(saved.first?.step == 1)
+        // Down for two hours: step 2 is overdue at restart.
+        var after = AlertEngine<Instant>()
+        after.restore(saved, now: Instant(offset: .seconds(50)), wall: Self.base + 8200)
+        let out = after.observe(
+            CheckResult(labels: disk, severity: .critical, message: "m"), now: Instant(offset: .seconds(60)), wall: Self.base + 8210, gate: steps)
+        #expect(out.map(\.reason) == [.escalated])
+        #expect(out.first?.step == 2 && out.first?.escalatedFrom == 2)
+    }
+
+    @Test func routesSendEscalationsToTheNewStepAndEverythingElseToAllStepsReached() throws {
+        let route = Route(
+            name: "pages",
+            steps: [
+                EscalationStep(channels: ["hook"]), EscalationStep(after: .seconds(900), channels: ["ops"]),
+                EscalationStep(after: .seconds(3600), channels: ["oncall", "hook"]),
+            ])
+        var n = AlertNotification(
+            fingerprint: disk.fingerprint, labels: disk, severity: .critical, previous: nil, reason: .first, message: "", value: nil,
+            threshold: nil, startsAt: 0, at: 0, duration: nil, worstSeverity: nil, worstValue: nil, sequence: 1, flapPercent: nil)
+        #expect(route.channels(for: n) == ["hook"])
+        n.reason = .escalated
+        n.step = 1
+        n.escalatedFrom = 1
+        #expect(route.channels(for: n) == ["ops"])
+        n.step = 2
+        n.escalatedFrom = 2
+        #expect(route.channels(for: n) == ["oncall", "hook"])
+        n.reason = .resolved
+        #expect(route.channels(for: n) == ["hook", "ops", "oncall"])
+        #expect(route.escalation == [.seconds(900), .seconds(3600)])
+    }
+
+    // MARK: inhibition
+
+    @Test func aCriticalMutesTheWarningsOfTheSameResourceOnly() {
+        func alert(_ check: String, _ resource: String, _ s: Severity) -> FiringAlert {
+            let l = AlertLabels.forCheck(check, resource: resource, instance: "web1")
+            return FiringAlert(fingerprint: l.fingerprint, labels: l, severity: s)
+        }
+        let space = alert("disk", "/srv", .critical)
+        let inodes = alert("inodes", "/srv", .warning)
+        let otherInodes = alert("inodes", "/var", .warning)
+        let cpu = alert("cpu", "", .warning)
+        let memory = alert("memory", "", .critical)
+        let muted = [InhibitRule.sameResource].inhibitors(among: [space, inodes, otherInodes, cpu, memory])
+        #expect(muted == [inodes.fingerprint: space.fingerprint], "no resource label: no inhibition (memory does not mute cpu)")
+        // Once the source is ok, nothing is muted.
+        var ok = space
+        ok.severity = .ok
+        #expect([InhibitRule.sameResource].inhibitors(among: [ok, inodes]).isEmpty)
+    }
+
+    @Test func anInhibitedWarningIsNotifiedWhenTheCriticalClears() throws {
+        var r = Run(disk)
+        let gate = AlertGate(mute: AlertMute(.inhibited, by: "0123456789abcdef"))
+        r.at(0, .warning, gate)
+        r.at(10, .warning, gate)
+        #expect(r.log.isEmpty)
+        r.at(20, .warning)
+        #expect(r.reasons == ["20:first:warning"])
+    }
+
+    @Test func aRuleNeverLetsAnAlertInhibitItself() throws {
+        let l = AlertLabels.forCheck("disk", resource: "/srv", instance: "web1")
+        let rule = InhibitRule(source: [try LabelMatcher(parsing: "check=disk")], target: [try LabelMatcher(parsing: "check=disk")], equal: ["resource"])
+        #expect([rule].inhibitors(among: [FiringAlert(fingerprint: l.fingerprint, labels: l, severity: .critical)]).isEmpty)
+    }
+}
