@@ -100,4 +100,98 @@ import VitalsTestKit
         #expect(notifications(log).count == 1, "started clean: the problem is notified once")
         #expect(files.contains("alerts.json"), "and the new state was written")
     }
+
+    /// Runs the vitals CLI; returns its exit status, stdout and stderr.
+    func cli(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: AgentProcess.binary)
+        p.arguments = args
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// The load alert as `vitals alerts --json` shows it.
+    func loadAlert(_ socket: String) throws -> [String: Any] {
+        let r = try cli(["alerts", "--json", "--all", "--socket", socket])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let alerts = try #require(doc["alerts"] as? [[String: Any]])
+        return try #require(alerts.first { ($0["labels"] as? [String: String])?["check"] == "load" })
+    }
+
+    /// Polls `condition` for up to `seconds`.
+    func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(200_000)
+        }
+        return try condition()
+    }
+
+    @Test func silencesAndAcknowledgementsThroughTheCLIOnTheRealSocket() throws {
+        let dir = try AgentProcess.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let proc = try copyFixture("debian12", to: dir)
+        try "0.00 0.00 0.00 1/80 4910\n".write(toFile: proc + "/loadavg", atomically: true, encoding: .utf8)
+        try Self.critical.write(toFile: dir + "/v.yaml", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(
+            arguments: ["--config", dir + "/v.yaml", "--procfs-root", proc, "--state-dir", dir + "/state"], dir: dir)
+        _ = try agent.waitForCycles(1)
+        let sock = ["--socket", agent.socket]
+
+        // A silence with its reason; the CLI names what it matches.
+        let add = try cli(["silence", "add", "--match", "check=load", "--for", "2h", "--comment", "load test"] + sock)
+        #expect(add.status == 0, "\(add.err)")
+        let id = try #require(add.out.split(separator: " ").dropFirst().first.map(String.init))
+        #expect(add.out.contains("active until"))
+        let refused = try cli(["silence", "add", "--match", "check=load", "--for", "2h", "--comment", ""] + sock)
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("a silence needs a comment"), "\(refused.err)")
+
+        // The load goes critical under the silence: held back, visibly.
+        try "9.00 9.00 9.00 1/80 4910\n".write(toFile: proc + "/loadavg", atomically: true, encoding: .utf8)
+        #expect(try eventually { try loadAlert(agent.socket)["severity"] as? String == "critical" })
+        let held = try loadAlert(agent.socket)
+        #expect((held["muted_by"] as? [String: String])?["by"] == id)
+        #expect(held["notifications"] as? Int == 0)
+        let table = try cli(["alerts"] + sock)
+        #expect(table.out.contains("silenced \(id.prefix(8))"), "\(table.out)")
+
+        // Expired: the problem is notified now.
+        let expire = try cli(["silence", "expire", String(id.prefix(8))] + sock)
+        #expect(expire.status == 0, "\(expire.err)")
+        #expect(try eventually { try loadAlert(agent.socket)["notifications"] as? Int == 1 })
+        let list = try cli(["silence", "list", "--expired"] + sock)
+        #expect(list.out.contains(id) && list.out.contains("expired"), "\(list.out)")
+
+        // Acknowledged, signed with the caller's identity from the socket's peer credentials.
+        let fp = try #require(held["fingerprint"] as? String)
+        let ack = try cli(["ack", fp, "--comment", "looking", "--sticky"] + sock)
+        #expect(ack.status == 0, "\(ack.err)")
+        #expect(ack.out.contains("acknowledged by") && ack.out.contains("uid \(getuid())"), "\(ack.out)")
+        let acked = try loadAlert(agent.socket)
+        let a = try #require(acked["acknowledgement"] as? [String: Any])
+        #expect(a["sticky"] as? Bool == true)
+        #expect(a["comment"] as? String == "looking")
+        #expect(FileManager.default.fileExists(atPath: dir + "/state/controls.json"), "written through before confirmed")
+        #expect(try cli(["ack", fp, "--remove"] + sock).status == 0)
+        #expect(try loadAlert(agent.socket)["acknowledgement"] == nil)
+        #expect(try cli(["ack", "0123456789abcdef"] + sock).err.contains("no alert 0123456789abcdef"))
+
+        #expect(agent.stop() == 0)
+        let log = agent.stderrText().split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        let sent = notifications(log)
+        #expect(sent.map { $0["reason"] } == ["first"], "one notification, after the silence: \(sent)")
+        let audit = log.filter { $0["message_id"] == EventKind.alertControl.messageID }.compactMap { $0["msg"] }
+        #expect(audit.count == 4, "silence added, expired, ack, ack removed: \(audit)")
+    }
 }
