@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Tests only: property-based checks of the alert engine's invariants.
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .target(name: "VitalsCore", swiftSettings: strict),
@@ -65,7 +67,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "VitalsTestKit", dependencies: ["VitalsCore"], swiftSettings: strict),
-        .testTarget(name: "VitalsCoreTests", dependencies: ["VitalsCore", "VitalsTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "VitalsCoreTests",
+            dependencies: ["VitalsCore", "VitalsTestKit", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "VitalsConfigTests", dependencies: ["VitalsConfig", "VitalsTestKit"], swiftSettings: strict),
         .testTarget(name: "VitalsProcFSTests", dependencies: ["VitalsProcFS", "VitalsTestKit"], swiftSettings: strict),
         .testTarget(

@@ -75,11 +75,14 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         // Unknown or stale counts only once it has lasted `unknownDelay`; until then the alert
         // keeps its state.
         if Self.isIndefinite(result.severity) && !Self.isIndefinite(old) {
-            let since = r.indefiniteSince ?? now
-            r.indefiniteSince = since
-            if since.duration(to: now) < policy.unknownDelay { return [] }
+            if r.indefiniteSince == nil {
+                r.indefiniteSince = now
+                r.indefiniteSinceWall = wall
+            }
+            if r.indefiniteSince!.duration(to: now) < policy.unknownDelay { return [] }
         } else {
             r.indefiniteSince = nil
+            r.indefiniteSinceWall = nil
         }
         r.labels = result.labels
         r.message = result.message
@@ -204,7 +207,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             let fp = p.labels.fingerprint
             records[fp] = Record(
                 alert: p, fingerprint: fp, problemSince: instant(p.problemSinceWall), lastNotified: instant(p.lastNotifiedWall),
-                indefiniteSince: nil, escalationStart: instant(p.escalationStartWall), flap: p.flap ?? FlapDetector())
+                indefiniteSince: instant(p.indefiniteSinceWall), escalationStart: instant(p.escalationStartWall), flap: p.flap ?? FlapDetector())
         }
     }
 

@@ -150,6 +150,8 @@ public struct PersistedAlert: Sendable, Equatable, Codable {
     public var route: String?
     public var step: Int?
     public var escalationStartWall: Double?
+    /// Since when an unknown or stale result has waited for the policy's `unknownDelay`.
+    public var indefiniteSinceWall: Double?
     /// Why notifications are held back now (a silence or an inhibiting alert), for display.
     public var mute: AlertMute?
     /// The acknowledgement in force, for display (the controls file holds the real one).
