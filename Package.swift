@@ -67,6 +67,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "VitalsTestKit", dependencies: ["VitalsCore"], swiftSettings: strict),
+        // bench/replay: the 24-hour alert trace replay (figures for the alert manager's goals).
+        .executableTarget(name: "vitals-replay", dependencies: ["VitalsCore", "VitalsTestKit"], path: "bench/replay", swiftSettings: strict),
         .testTarget(
             name: "VitalsCoreTests",
             dependencies: ["VitalsCore", "VitalsTestKit", .product(name: "PropertyBased", package: "swift-property-based")],

@@ -8,7 +8,7 @@ struct ConfigDecoder {
 
     static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "thresholds"]
     static let alertKeys = [
-        "repeat", "repeat_backoff", "repeat_max", "unknown_after", "flapping", "group_wait", "max_alerts_per_hour", "inhibit",
+        "repeat", "repeat_backoff", "repeat_max", "unknown_after", "resolve_hold", "flapping", "group_wait", "max_alerts_per_hour", "inhibit",
     ]
     static let repeatKeys = ["critical", "warning", "unknown", "stale"]
     static let levelKeys = ["enabled", "warning", "warning_clear", "critical", "critical_clear", "raise_after", "clear_after"]
@@ -191,6 +191,14 @@ struct ConfigDecoder {
                 p.unknownDelay = .zero
             } else if let d = duration(v, "alerts.unknown_after", atLeast: .seconds(1)) {
                 p.unknownDelay = d
+            }
+        }
+        if let v = af["resolve_hold"] {
+            if v.scalar == "0" {
+                note("alerts.resolve_hold", v)
+                p.resolveHold = .zero
+            } else if let d = duration(v, "alerts.resolve_hold", atLeast: .seconds(1)) {
+                p.resolveHold = d
             }
         }
         if let v = af["flapping"], let ff = fields(v, "alerts.flapping", known: ["enabled", "low", "high"]) {

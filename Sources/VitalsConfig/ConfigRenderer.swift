@@ -28,6 +28,7 @@ public enum ConfigRenderer {
         r.value(1, "alerts.repeat_backoff", Units.formatNumber(c.alerts.backoff))
         r.value(1, "alerts.repeat_max", Units.formatDuration(c.alerts.maxRepeatInterval))
         r.value(1, "alerts.unknown_after", c.alerts.unknownDelay == .zero ? "0" : Units.formatDuration(c.alerts.unknownDelay))
+        r.value(1, "alerts.resolve_hold", c.alerts.resolveHold == .zero ? "0" : Units.formatDuration(c.alerts.resolveHold))
         r.section(1, "flapping")
         r.value(2, "alerts.flapping.enabled", "\(c.alerts.flapping.enabled)")
         r.value(2, "alerts.flapping.low", Units.formatNumber(c.alerts.flapping.low))

@@ -11,7 +11,7 @@ public struct Config: Sendable, Equatable {
     public var disk = DiskConfig()
     public var fileHandles = FileHandleConfig()
     /// When the alert engine repeats, how long unknown must last, and flap detection.
-    public var alerts = AlertPolicy(unknownDelay: .seconds(30))
+    public var alerts = AlertPolicy(unknownDelay: .seconds(30), resolveHold: .seconds(120))
     /// Channels, routes with escalation steps, inhibition, grouping and storm limits.
     public var notify = NotifyConfig()
     /// Thresholds per built-in check.

@@ -7,8 +7,7 @@ public import VitalsCore
 /// through to the state file, and only then the messages delivered. Delivery here is the `log`
 /// channel; the network channels come with the delivery issue.
 public struct AlertDispatcher: Sendable {
-    var engine: AlertEngine<ContinuousClock.Instant>
-    var storm = StormGuard()
+    var pipeline: AlertPipeline<ContinuousClock.Instant>
     let store: AlertStore?
     let controls: ControlStore
     let instance: String
@@ -20,14 +19,14 @@ public struct AlertDispatcher: Sendable {
         policy: AlertPolicy, store: AlertStore?, controls: ControlStore, instance: String, logger: Logger, state: AgentState,
         now: ContinuousClock.Instant, wall: Double
     ) {
-        engine = AlertEngine(policy: policy)
+        pipeline = AlertPipeline(policy: policy)
         self.store = store
         self.controls = controls
         self.instance = instance
         self.logger = logger
         self.state = state
         restore(now: now, wall: wall)
-        state.recordAlerts(engine.export(wall: wall, now: now))
+        state.recordAlerts(pipeline.engine.export(wall: wall, now: now))
     }
 
     /// Reads the silences and acknowledgements left by the previous run, before the status
@@ -57,8 +56,8 @@ public struct AlertDispatcher: Sendable {
             case .none:
                 break
             case .alerts(let saved, let storm):
-                engine.restore(saved, now: now, wall: wall)
-                if let storm { self.storm = storm }
+                pipeline.engine.restore(saved, now: now, wall: wall)
+                if let storm { pipeline.storm = storm }
                 logger.info("alert state restored", metadata: ["file": "\(store.path)", "alerts": "\(saved.count)"])
             case .corrupt(let error, let aside):
                 logger.error(
@@ -72,53 +71,19 @@ public struct AlertDispatcher: Sendable {
 
     /// One cycle's results under `config` (the configuration in force, which a reload may change).
     public mutating func process(_ statuses: [CheckStatus], config: Config, now: ContinuousClock.Instant, wall: Double) {
-        engine.policy = config.alerts
-        let notify = config.notify
-        let ctl = controls.current
         let results = statuses.map { s in
             CheckResult(
                 labels: AlertLabels.forCheck(s.check, resource: s.resource, instance: instance), severity: s.severity, message: s.message,
                 value: s.value, threshold: s.threshold)
         }
-        let inhibitors = notify.inhibitRules.inhibitors(
-            among: results.map { FiringAlert(fingerprint: $0.labels.fingerprint, labels: $0.labels, severity: $0.severity) })
-
-        let before = engine.export(wall: wall, now: now)
-        let stormBefore = storm
-        var notifications: [AlertNotification] = []
-        var seen = Set<Fingerprint>()
-        for result in results {
-            let fp = result.labels.fingerprint
-            var gate = AlertGate(acknowledgement: ctl.acknowledgement(for: fp, at: wall))
-            if let s = ctl.silence(for: result.labels, severity: result.severity, at: wall) {
-                gate.mute = AlertMute(.silenced, by: s.id)
-            } else if let by = inhibitors[fp] {
-                gate.mute = AlertMute(.inhibited, by: by.description)
-            }
-            if let route = notify.route(for: result.labels, severity: result.severity) {
-                gate.route = route.name
-                gate.escalation = route.escalation
-            }
-            notifications += engine.observe(result, now: now, wall: wall, gate: gate)
-            seen.insert(fp)
-        }
-        notifications += engine.retain(only: seen, now: now, wall: wall)
-        endAcknowledgements(engine.takeEndedAcknowledgements(), wall: wall)
-
-        for n in notifications {
-            let channels = notify.route(named: n.route, labels: n.labels, severity: n.severity)?.channels(for: n) ?? []
-            if channels.isEmpty {
-                log(n, channel: nil)
-            } else {
-                storm.add(n, channels: channels)
-            }
-        }
-        let messages = storm.flush(wall: wall, config: notify)
-
-        let exported = engine.export(wall: wall, now: now)
-        if exported != before || storm != stormBefore, let store {
+        let before = pipeline.engine.export(wall: wall, now: now)
+        let stormBefore = pipeline.storm
+        let outcome = pipeline.process(results, controls: controls.current, policy: config.alerts, notify: config.notify, now: now, wall: wall)
+        endAcknowledgements(outcome.endedAcknowledgements, wall: wall)
+        let exported = pipeline.engine.export(wall: wall, now: now)
+        if exported != before || pipeline.storm != stormBefore, let store {
             do {
-                try store.save(exported, storm: storm)
+                try store.save(exported, storm: pipeline.storm)
             } catch {
                 logger.error(
                     "cannot write the alert state; alerts continue in memory but a restart would forget them",
@@ -126,7 +91,8 @@ public struct AlertDispatcher: Sendable {
             }
         }
         state.recordAlerts(exported)
-        for m in messages { deliver(m, config: notify) }
+        for n in outcome.unrouted { log(n, channel: nil) }
+        for m in outcome.messages { deliver(m, config: config.notify) }
     }
 
     /// Removes acknowledgements that ended (recovery, or a change of state for a plain one).
@@ -149,7 +115,7 @@ public struct AlertDispatcher: Sendable {
         guard let channel = config.channel(named: m.channel) else {
             logger.error(
                 "a message for channel \(m.channel) has no channel to go to (it was removed from the configuration); its alerts follow in the log",
-                metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "channel": "\(m.channel)"])
+                metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", LogKey.channel: "\(m.channel)"])
             for n in m.notifications { log(n, channel: nil) }
             return
         }
@@ -160,14 +126,14 @@ public struct AlertDispatcher: Sendable {
                 logger.warning(
                     "\(d.description)",
                     metadata: [
-                        LogKey.messageID: "\(EventKind.alertNotification.messageID)", "channel": "\(channel.name)", "reason": "digest",
+                        LogKey.messageID: "\(EventKind.alertNotification.messageID)", LogKey.channel: "\(channel.name)", "reason": "digest",
                         "suppressed": "\(d.count)",
                     ])
             }
             if m.limitReached {
                 logger.warning(
                     "channel \(channel.name) reached its hourly alert limit; further alerts are folded into a digest",
-                    metadata: [LogKey.messageID: "\(EventKind.alertNotification.messageID)", "channel": "\(channel.name)", "reason": "limit"])
+                    metadata: [LogKey.messageID: "\(EventKind.alertNotification.messageID)", LogKey.channel: "\(channel.name)", "reason": "limit"])
             }
         }
     }
@@ -180,7 +146,7 @@ public struct AlertDispatcher: Sendable {
             LogKey.severity: "\(n.severity)",
             LogKey.check: "\(n.labels["check"] ?? "")",
             "sequence": "\(n.sequence)",
-            "channel": "\(channel ?? "none")",
+            LogKey.channel: "\(channel ?? "none")",
             "step": "\(n.step)",
         ]
         if let r = n.labels["resource"] { meta[LogKey.resource] = "\(r)" }

@@ -23,7 +23,10 @@ final class AgentProcess: @unchecked Sendable {
     init(arguments: [String], dir: String, environment: [String: String] = [:], launcher: [String] = []) throws {
         self.dir = dir
         socket = dir + "/vitals.sock"
-        let agentArgs = ["agent", "--socket", socket, "--log-target", "stderr"] + arguments
+        // State stays in the test's directory unless the test names its own (never the host's
+        // /var/lib/vitals when tests run as root).
+        let state = arguments.contains("--state-dir") || environment["STATE_DIRECTORY"] != nil ? [] : ["--state-dir", dir + "/state"]
+        let agentArgs = ["agent", "--socket", socket, "--log-target", "stderr"] + state + arguments
         if let first = launcher.first {
             process.executableURL = URL(fileURLWithPath: first)
             process.arguments = Array(launcher.dropFirst()) + [Self.binary] + agentArgs

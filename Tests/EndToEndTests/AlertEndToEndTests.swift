@@ -7,7 +7,7 @@ import VitalsTestKit
 /// and a corrupt state file is moved aside.
 @Suite(.serialized) struct AlertEndToEndTests {
     static let critical = "interval: 1s\nthresholds:\n  load:\n    warning: 0.00001\n    critical: 0.00002\n"
-    static let fine = "interval: 1s\nthresholds:\n  load:\n    warning: 1000\n    warning_clear: 900\n"
+    static let fine = "interval: 1s\nalerts:\n  resolve_hold: 0\nthresholds:\n  load:\n    warning: 1000\n    warning_clear: 900\n"
 
     /// Runs the agent for `cycles` cycles; returns its JSON log lines.
     func run(_ dir: String, config: String, cycles: Int = 3) throws -> [[String: String]] {

@@ -257,3 +257,35 @@ import VitalsTestKit
         #expect([rule].inhibitors(among: [FiringAlert(fingerprint: l.fingerprint, labels: l, severity: .critical)]).isEmpty)
     }
 }
+
+/// The resolve hold: a problem that returns within it is the same incident.
+@Suite struct ResolveHoldTests {
+    typealias Instant = ManualClock.Instant
+    let disk = LabelSet(["alertname": "VitalsDisk", "instance": "web1", "check": "disk", "resource": "/srv"])
+
+    @Test func aQuickReturnIsTheSameIncidentAndTheRecoveryWaitsForTheHold() {
+        var r = AlertControlTests.Run(disk, policy: AlertPolicy(resolveHold: .seconds(60)))
+        r.at(0, .warning)
+        r.at(10, .ok)
+        r.at(40, .warning)  // back within the hold: nothing
+        r.at(50, .ok)
+        r.at(100, .ok)
+        #expect(r.reasons == ["0:first:warning"])
+        r.at(110, .ok)  // ok for 60 s since 50
+        #expect(r.reasons == ["0:first:warning", "110:resolved:ok"])
+        #expect(r.log.last?.1.duration == .seconds(50), "the problem lasted until it turned ok, not until the hold ended")
+    }
+
+    @Test func anOscillationFasterThanTheHoldIsNeitherARecoveryStreamNorFlapping() {
+        var r = AlertControlTests.Run(disk, policy: AlertPolicy(resolveHold: .seconds(60)))
+        for s in stride(from: 0, to: 3600, by: 10) { r.at(s, (s / 30) % 2 == 0 ? .warning : .ok) }
+        for s in stride(from: 3600, to: 3800, by: 10) { r.at(s, .ok) }
+        #expect(r.reasons == ["0:first:warning", "3630:resolved:ok"], "the last warning ended at 3570")
+    }
+
+    @Test func withoutAHoldTheSameOscillationIsCaughtByFlapDetection() {
+        var r = AlertControlTests.Run(disk)
+        for s in stride(from: 0, to: 3600, by: 10) { r.at(s, (s / 30) % 2 == 0 ? .warning : .ok) }
+        #expect(r.log.contains { $0.1.reason == .flappingStarted })
+    }
+}

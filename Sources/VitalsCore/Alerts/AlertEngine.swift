@@ -6,7 +6,9 @@
 ///   applied the rule's debounce, so the engine notifies at once.
 /// - a problem to a worse one (warning to critical): `raised`, at once; to a lesser one: `improved`;
 ///   to or from unknown or stale: `changed` (unknown is not "better" than critical).
-/// - a notified problem to ok: `resolved`, once, with the duration and the worst state and value.
+/// - a notified problem to ok: `resolved`, once, with the duration and the worst state and value,
+///   after it has stayed ok for the policy's `resolveHold` (a return within it continues the
+///   same incident and notifies nothing).
 ///   A problem that was never notified resolves silently; unknown and stale are notified like any
 ///   problem, so they never turn into ok silently.
 /// - the same problem at the same severity: `repeat` once its repeat interval (with backoff) has
@@ -42,6 +44,8 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         var indefiniteSince: Instant?
         /// The incident's first notification: escalation steps count from it.
         var escalationStart: Instant?
+        /// Since when a notified problem has been ok (its recovery waits for the resolve hold).
+        var okSince: Instant?
         /// The flap detector (always present here; optional only in older files).
         public var flap: FlapDetector
 
@@ -103,11 +107,27 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             ack = nil
         }
         r.acknowledgement = ack
+        var flapSeverity = result.severity
+
+        // A notified problem that turns ok waits out the resolve hold; meanwhile it counts as
+        // still notified (for flap detection too), so a quick return is the same incident.
+        var holding = false
+        if result.severity == .ok, let notified = r.notified {
+            if r.okSince == nil {
+                r.okSince = now
+                r.okSinceWall = wall
+            }
+            holding = r.okSince!.duration(to: now) < policy.resolveHold
+            if holding { flapSeverity = notified }
+        } else if result.severity != .ok {
+            r.okSince = nil
+            r.okSinceWall = nil
+        }
 
         // Flapping: one "started", silence while it lasts, one "stopped" with the final state,
         // then whatever that final state owes against what was last notified.
         var out: [AlertNotification] = []
-        switch r.flap.record(result.severity, thresholds: policy.flapping) {
+        switch r.flap.record(flapSeverity, thresholds: policy.flapping) {
         case .started(let p):
             trackIncident(&r, result, now: now, wall: wall)
             guard gate.mute == nil else { return [] }
@@ -130,6 +150,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
                 return []
             }
         }
+        if holding { return out }
         return out + decide(&r, result, ack: ack, gate: gate, now: now, wall: wall)
     }
 
@@ -142,8 +163,11 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             // A recovery goes out even when muted: the problem was notified, so it is owed.
             guard let notified = r.notified else { return [] }
             var n = notification(&r, reason: .resolved, previous: notified, now: now, wall: wall)
-            n.duration = r.problemSince.map { $0.duration(to: now) }
+            // The problem ended when it turned ok, not when the hold ran out.
+            n.duration = r.problemSince.map { $0.duration(to: r.okSince ?? now) }
             r.notified = nil
+            r.okSince = nil
+            r.okSinceWall = nil
             return [n]
         }
 
@@ -207,7 +231,8 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             let fp = p.labels.fingerprint
             records[fp] = Record(
                 alert: p, fingerprint: fp, problemSince: instant(p.problemSinceWall), lastNotified: instant(p.lastNotifiedWall),
-                indefiniteSince: instant(p.indefiniteSinceWall), escalationStart: instant(p.escalationStartWall), flap: p.flap ?? FlapDetector())
+                indefiniteSince: instant(p.indefiniteSinceWall), escalationStart: instant(p.escalationStartWall),
+                okSince: instant(p.okSinceWall), flap: p.flap ?? FlapDetector())
         }
     }
 

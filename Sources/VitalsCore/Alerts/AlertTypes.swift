@@ -103,13 +103,18 @@ public struct AlertPolicy: Sendable, Equatable {
     public var unknownDelay: Duration
     /// Flap detection (on by default, Nagios' 20 % / 30 %).
     public var flapping: FlapDetector.Thresholds
+    /// A notified problem must stay ok this long before its recovery is notified; one that comes
+    /// back meanwhile continues the same incident (Prometheus' keep_firing_for). Oscillation
+    /// faster than this is one incident, not a stream of problem/recovery pairs.
+    public var resolveHold: Duration
 
     public init(
         repeatInterval: [Severity: Duration] = [.critical: .seconds(3600), .warning: .seconds(6 * 3600), .unknown: .seconds(6 * 3600), .stale: .seconds(6 * 3600)],
         backoff: Double = 1, maxRepeatInterval: Duration = .seconds(24 * 3600), unknownDelay: Duration = .zero,
-        flapping: FlapDetector.Thresholds = .init()
+        flapping: FlapDetector.Thresholds = .init(), resolveHold: Duration = .zero
     ) {
         self.flapping = flapping
+        self.resolveHold = resolveHold
         self.repeatInterval = repeatInterval
         self.backoff = max(1, backoff)
         self.maxRepeatInterval = maxRepeatInterval
@@ -152,6 +157,8 @@ public struct PersistedAlert: Sendable, Equatable, Codable {
     public var escalationStartWall: Double?
     /// Since when an unknown or stale result has waited for the policy's `unknownDelay`.
     public var indefiniteSinceWall: Double?
+    /// Since when a notified problem has been ok, while its recovery waits for `resolveHold`.
+    public var okSinceWall: Double?
     /// Why notifications are held back now (a silence or an inhibiting alert), for display.
     public var mute: AlertMute?
     /// The acknowledgement in force, for display (the controls file holds the real one).
