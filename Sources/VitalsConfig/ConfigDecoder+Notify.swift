@@ -10,14 +10,7 @@ extension ConfigDecoder {
 
     /// `alerts.group_wait`, `alerts.max_alerts_per_hour`, `alerts.inhibit`.
     mutating func decodeAlertNotify(_ af: [String: YAMLNode], into n: inout NotifyConfig) {
-        if let v = af["group_wait"] {
-            if v.scalar == "0" {
-                note("alerts.group_wait", v)
-                n.groupWait = .zero
-            } else if let d = duration(v, "alerts.group_wait", atLeast: .seconds(1)) {
-                n.groupWait = d
-            }
-        }
+        if let v = af["group_wait"], let d = durationOrZero(v, "alerts.group_wait") { n.groupWait = d }
         if let v = af["max_alerts_per_hour"] { n.maxAlertsPerHour = limit(v, "alerts.max_alerts_per_hour") }
         if let v = af["inhibit"] {
             guard let items = list(v, "alerts.inhibit") else { return }
@@ -94,13 +87,7 @@ extension ConfigDecoder {
                     let spath = "\(path).steps[\(j)]"
                     guard let sf = fields(s, spath, known: Self.stepKeys) else { continue }
                     var step = EscalationStep(channels: [])
-                    if let a = sf["after"] {
-                        if a.scalar == "0" {
-                            note("\(spath).after", a)
-                        } else if let d = duration(a, "\(spath).after", atLeast: .seconds(1)) {
-                            step.after = d
-                        }
-                    }
+                    if let a = sf["after"], let d = durationOrZero(a, "\(spath).after") { step.after = d }
                     if j == 0, step.after != .zero, let a = sf["after"] {
                         issue(a, "\(spath).after", "the first step goes out at once; remove after here (later steps count from the first notification)")
                     }

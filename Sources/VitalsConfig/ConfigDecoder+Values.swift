@@ -48,6 +48,15 @@ extension ConfigDecoder {
         return nil
     }
 
+    /// A duration of at least 1 s, or `0` for none.
+    mutating func durationOrZero(_ n: YAMLNode, _ path: String) -> Duration? {
+        if n.scalar == "0" {
+            note(path, n)
+            return .zero
+        }
+        return duration(n, path, atLeast: .seconds(1))
+    }
+
     mutating func percent(_ n: YAMLNode, _ path: String) -> Double? {
         if let s = n.scalar, let v = Double(s.hasSuffix("%") ? String(s.dropLast()) : s), v >= 0, v <= 100 {
             note(path, n)

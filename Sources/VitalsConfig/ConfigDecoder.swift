@@ -185,22 +185,8 @@ struct ConfigDecoder {
         }
         if let v = af["repeat_backoff"], let b = number(v, "alerts.repeat_backoff", atLeast: 1) { p.backoff = b }
         if let v = af["repeat_max"], let d = duration(v, "alerts.repeat_max", atLeast: .seconds(60)) { p.maxRepeatInterval = d }
-        if let v = af["unknown_after"] {
-            if v.scalar == "0" {
-                note("alerts.unknown_after", v)
-                p.unknownDelay = .zero
-            } else if let d = duration(v, "alerts.unknown_after", atLeast: .seconds(1)) {
-                p.unknownDelay = d
-            }
-        }
-        if let v = af["resolve_hold"] {
-            if v.scalar == "0" {
-                note("alerts.resolve_hold", v)
-                p.resolveHold = .zero
-            } else if let d = duration(v, "alerts.resolve_hold", atLeast: .seconds(1)) {
-                p.resolveHold = d
-            }
-        }
+        if let v = af["unknown_after"], let d = durationOrZero(v, "alerts.unknown_after") { p.unknownDelay = d }
+        if let v = af["resolve_hold"], let d = durationOrZero(v, "alerts.resolve_hold") { p.resolveHold = d }
         if let v = af["flapping"], let ff = fields(v, "alerts.flapping", known: ["enabled", "low", "high"]) {
             var t = p.flapping
             if let e = ff["enabled"], let b = bool(e, "alerts.flapping.enabled") { t.enabled = b }

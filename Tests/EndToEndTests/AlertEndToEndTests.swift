@@ -125,14 +125,14 @@ import VitalsTestKit
         return try #require(alerts.first { ($0["labels"] as? [String: String])?["check"] == "load" })
     }
 
-    /// Polls `condition` for up to `seconds`.
-    func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Polls `condition` for up to `seconds`; an error (the agent not answering yet) counts as false.
+    func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if try condition() { return true }
+            if (try? condition()) == true { return true }
             usleep(200_000)
         }
-        return try condition()
+        return (try? condition()) == true
     }
 
     @Test func silencesAndAcknowledgementsThroughTheCLIOnTheRealSocket() throws {
@@ -157,7 +157,7 @@ import VitalsTestKit
 
         // The load goes critical under the silence: held back, visibly.
         try "9.00 9.00 9.00 1/80 4910\n".write(toFile: proc + "/loadavg", atomically: true, encoding: .utf8)
-        #expect(try eventually { try loadAlert(agent.socket)["severity"] as? String == "critical" })
+        #expect(eventually { try loadAlert(agent.socket)["severity"] as? String == "critical" })
         let held = try loadAlert(agent.socket)
         #expect((held["muted_by"] as? [String: String])?["by"] == id)
         #expect(held["notifications"] as? Int == 0)
@@ -167,7 +167,7 @@ import VitalsTestKit
         // Expired: the problem is notified now.
         let expire = try cli(["silence", "expire", String(id.prefix(8))] + sock)
         #expect(expire.status == 0, "\(expire.err)")
-        #expect(try eventually { try loadAlert(agent.socket)["notifications"] as? Int == 1 })
+        #expect(eventually { try loadAlert(agent.socket)["notifications"] as? Int == 1 })
         let list = try cli(["silence", "list", "--expired"] + sock)
         #expect(list.out.contains(id) && list.out.contains("expired"), "\(list.out)")
 
@@ -193,5 +193,47 @@ import VitalsTestKit
         #expect(sent.map { $0["reason"] } == ["first"], "one notification, after the silence: \(sent)")
         let audit = log.filter { $0["message_id"] == EventKind.alertControl.messageID }.compactMap { $0["msg"] }
         #expect(audit.count == 4, "silence added, expired, ack, ack removed: \(audit)")
+    }
+
+    @Test func aRouteEscalatesToItsNextStepAndTheRecoveryReachesEveryStep() throws {
+        let dir = try AgentProcess.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let proc = try copyFixture("debian12", to: dir)
+        let routed = """
+            interval: 1s
+            alerts:
+              resolve_hold: 0
+            channels:
+              log: {type: log}
+              pager: {type: log}
+            routes:
+              - name: pages
+                match: [check=load]
+                steps:
+                  - channels: [log]
+                  - after: 2s
+                    channels: [pager]
+              - name: rest
+                steps:
+                  - channels: [log]
+            thresholds:
+              load:
+                warning: 0.00001
+                warning_clear: 0.000005
+                critical: 0.00002
+                critical_clear: 0.000005
+            """
+        try routed.write(toFile: dir + "/v.yaml", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(arguments: ["--config", dir + "/v.yaml", "--procfs-root", proc], dir: dir)
+        #expect(eventually { try loadAlert(agent.socket)["escalation_step"] as? Int == 1 })
+        try "0.00 0.00 0.00 1/80 4910\n".write(toFile: proc + "/loadavg", atomically: true, encoding: .utf8)
+        #expect(eventually { try loadAlert(agent.socket)["severity"] as? String == "ok" && loadAlert(agent.socket)["notified"] == nil })
+        #expect(agent.stop() == 0)
+        let sent = notifications(agent.stderrText().split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        })
+        let summary = sent.map { "\($0["reason"] ?? "") \($0["channel"] ?? "") step \($0["step"] ?? "")" }
+        #expect(summary == ["first log step 0", "escalated pager step 1", "resolved log step 1", "resolved pager step 1"], "\(summary)")
+        #expect(sent.allSatisfy { $0["route"] == "pages" })
     }
 }

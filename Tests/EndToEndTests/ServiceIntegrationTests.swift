@@ -74,7 +74,10 @@ import VitalsTestKit
     @Test func theManPageCoversEveryCommandAndOption() throws {
         let page = try String(contentsOfFile: Fixtures.packageRoot + "/packaging/vitals.8", encoding: .utf8)
             .replacingOccurrences(of: "\\-", with: "-")
-        for command in [["agent"], ["status"], ["alerts"], ["config", "check"], ["config", "show"]] {
+        for command in [
+            ["agent"], ["status"], ["alerts"], ["silence", "add"], ["silence", "list"], ["silence", "expire"], ["ack"], ["config", "check"],
+            ["config", "show"],
+        ] {
             let help = try run(AgentProcess.binary, command + ["--help"])
             let options = Set(help.matches(of: /--[a-z][a-z-]+/).map { String($0.output) }).subtracting(["--help"])
             #expect(page.contains(command.joined(separator: " ")), "man page names `vitals \(command.joined(separator: " "))`")
