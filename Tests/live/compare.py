@@ -33,7 +33,9 @@ else:
     close("swap used %", snap["memory"]["swap_used_percent"], sw.percent, 2.0)
 close("online cores", snap["cpu"]["online_cores"], psutil.cpu_count(logical=True), 0)
 la = psutil.getloadavg()
-close("load1", snap["load"]["load1"], la[0], 0.5)
+# load1 moves fast while the rest of the test suite runs in parallel: a loose bound (it
+# checks the quantity, not the precision).
+close("load1", snap["load"]["load1"], la[0], 1.5)
 close("load15", snap["load"]["load15"], la[2], 0.5)
 disks = {d["mount_point"]: d for d in snap["disks"]}
 if "/" not in disks:
@@ -41,7 +43,7 @@ if "/" not in disks:
 else:
     u = psutil.disk_usage("/")
     close("disk / used %", disks["/"]["used_percent"], u.used / (u.used + u.free) * 100, 0.5)
-    close("disk / free bytes", disks["/"]["free_bytes"], u.free, 64 * 1024 * 1024)
+    close("disk / free bytes", disks["/"]["free_bytes"], u.free, 256 * 1024 * 1024)
 with open("/proc/sys/fs/file-nr") as f:
     allocated = int(f.read().split()[0])
 close("file handles allocated", snap["file_handles"]["allocated"], allocated, max(50, allocated * 0.1))

@@ -73,55 +73,55 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
     public mutating func observe(_ result: CheckResult, now: Instant, wall: Double, gate: AlertGate = .open) -> [AlertNotification] {
         let fp = result.labels.fingerprint
         var r = records[fp] ?? Record(alert: PersistedAlert(labels: result.labels), fingerprint: fp, flap: FlapDetector())
-        if records[fp] == nil { r.sinceWall = wall }
+        if records[fp] == nil { r.alert.sinceWall = wall }
         defer { records[fp] = r }
-        let old = r.severity
+        let old = r.alert.severity
         // Unknown or stale counts only once it has lasted `unknownDelay`; until then the alert
         // keeps its state.
         if Self.isIndefinite(result.severity) && !Self.isIndefinite(old) {
             if r.indefiniteSince == nil {
                 r.indefiniteSince = now
-                r.indefiniteSinceWall = wall
+                r.alert.indefiniteSinceWall = wall
             }
             if r.indefiniteSince!.duration(to: now) < policy.unknownDelay { return [] }
         } else {
             r.indefiniteSince = nil
-            r.indefiniteSinceWall = nil
+            r.alert.indefiniteSinceWall = nil
         }
-        r.labels = result.labels
-        r.message = result.message
-        r.value = result.value
-        r.threshold = result.threshold
-        if result.severity != old { r.sinceWall = wall }
-        r.severity = result.severity
-        r.mute = gate.mute
-        if r.route != gate.route {
-            r.route = gate.route
-            r.step = 0
+        r.alert.labels = result.labels
+        r.alert.message = result.message
+        r.alert.value = result.value
+        r.alert.threshold = result.threshold
+        if result.severity != old { r.alert.sinceWall = wall }
+        r.alert.severity = result.severity
+        r.alert.mute = gate.mute
+        if r.alert.route != gate.route {
+            r.alert.route = gate.route
+            r.alert.step = 0
         }
-        r.step = min(r.step ?? 0, gate.escalation.count)
+        r.alert.step = min(r.alert.step ?? 0, gate.escalation.count)
         // A plain acknowledgement ends when the state leaves what was acknowledged; any ends at ok.
         var ack = gate.acknowledgement
         if let a = ack, result.severity == .ok || (!a.sticky && result.severity != a.severity) {
             endedAcknowledgements.append(fp)
             ack = nil
         }
-        r.acknowledgement = ack
+        r.alert.acknowledgement = ack
         var flapSeverity = result.severity
 
         // A notified problem that turns ok waits out the resolve hold; meanwhile it counts as
         // still notified (for flap detection too), so a quick return is the same incident.
         var holding = false
-        if result.severity == .ok, let notified = r.notified {
+        if result.severity == .ok, let notified = r.alert.notified {
             if r.okSince == nil {
                 r.okSince = now
-                r.okSinceWall = wall
+                r.alert.okSinceWall = wall
             }
             holding = r.okSince!.duration(to: now) < policy.resolveHold
             if holding { flapSeverity = notified }
         } else if result.severity != .ok {
             r.okSince = nil
-            r.okSinceWall = nil
+            r.alert.okSinceWall = nil
         }
 
         // Flapping: one "started", silence while it lasts, one "stopped" with the final state,
@@ -131,17 +131,17 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         case .started(let p):
             trackIncident(&r, result, now: now, wall: wall)
             guard gate.mute == nil else { return [] }
-            var n = notification(&r, reason: .flappingStarted, previous: r.notified, now: now, wall: wall, keepNotified: true)
+            var n = notification(&r, reason: .flappingStarted, previous: r.alert.notified, now: now, wall: wall, keepNotified: true)
             n.flapPercent = p
             return [n]
         case .stopped(let p):
             if gate.mute == nil {
-                var n = notification(&r, reason: .flappingStopped, previous: r.notified, now: now, wall: wall, keepNotified: true)
+                var n = notification(&r, reason: .flappingStopped, previous: r.alert.notified, now: now, wall: wall, keepNotified: true)
                 n.flapPercent = p
                 out.append(n)
                 // The repeat interval counts from here: the stop told the operator the current state.
                 r.lastNotified = now
-                r.lastNotifiedWall = wall
+                r.alert.lastNotifiedWall = wall
             }
         case .none:
             if r.flap.flapping {
@@ -161,22 +161,22 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         if result.severity == .ok {
             defer { clearIncident(&r) }
             // A recovery goes out even when muted: the problem was notified, so it is owed.
-            guard let notified = r.notified else { return [] }
+            guard let notified = r.alert.notified else { return [] }
             var n = notification(&r, reason: .resolved, previous: notified, now: now, wall: wall)
             // The problem ended when it turned ok, not when the hold ran out.
             n.duration = r.problemSince.map { $0.duration(to: r.okSince ?? now) }
-            r.notified = nil
+            r.alert.notified = nil
             r.okSince = nil
-            r.okSinceWall = nil
+            r.alert.okSinceWall = nil
             return [n]
         }
 
         trackIncident(&r, result, now: now, wall: wall)
         guard gate.mute == nil else { return [] }
-        guard let notified = r.notified else {
-            r.step = 0
+        guard let notified = r.alert.notified else {
+            r.alert.step = 0
             r.escalationStart = now
-            r.escalationStartWall = wall
+            r.alert.escalationStartWall = wall
             return [notification(&r, reason: .first, previous: nil, now: now, wall: wall)]
         }
         if result.severity != notified {
@@ -189,10 +189,10 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         }
         guard ack == nil else { return [] }
         if let escalated = escalate(&r, gate: gate, now: now, wall: wall) { return [escalated] }
-        if let last = r.lastNotified, let wait = policy.interval(for: notified, repeatNumber: r.repeats),
+        if let last = r.lastNotified, let wait = policy.interval(for: notified, repeatNumber: r.alert.repeats),
             last.duration(to: now) >= wait
         {
-            r.repeats += 1
+            r.alert.repeats += 1
             return [notification(&r, reason: .repeat, previous: notified, now: now, wall: wall, keepRepeats: true)]
         }
         return []
@@ -202,12 +202,12 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
     /// may be due at once; they go out together).
     private func escalate(_ r: inout Record, gate: AlertGate, now: Instant, wall: Double) -> AlertNotification? {
         guard let start = r.escalationStart else { return nil }
-        let from = (r.step ?? 0) + 1
-        var step = r.step ?? 0
+        let from = (r.alert.step ?? 0) + 1
+        var step = r.alert.step ?? 0
         while step < gate.escalation.count, start.duration(to: now) >= gate.escalation[step] { step += 1 }
         guard step >= from else { return nil }
-        r.step = step
-        var n = notification(&r, reason: .escalated, previous: r.notified, now: now, wall: wall, keepNotified: true)
+        r.alert.step = step
+        var n = notification(&r, reason: .escalated, previous: r.alert.notified, now: now, wall: wall, keepNotified: true)
         n.escalatedFrom = from
         return n
     }
@@ -240,12 +240,14 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
     /// that was still owed a recovery gets it now, saying why, so nothing stays open forever.
     public mutating func retain(only fingerprints: Set<Fingerprint>, now: Instant, wall: Double) -> [AlertNotification] {
         var out: [AlertNotification] = []
-        for (fp, var r) in records.sorted(by: { $0.key < $1.key }) where !fingerprints.contains(fp) {
-            records[fp] = nil
-            if r.acknowledgement != nil { endedAcknowledgements.append(fp) }
-            guard let notified = r.notified else { continue }
-            r.message = "no longer monitored (the check was removed or its resource is gone); last: \(r.message)"
-            r.severity = .ok
+        let gone = records.keys.filter { !fingerprints.contains($0) }
+        guard !gone.isEmpty else { return [] }
+        for fp in gone.sorted() {
+            guard var r = records.removeValue(forKey: fp) else { continue }
+            if r.alert.acknowledgement != nil { endedAcknowledgements.append(fp) }
+            guard let notified = r.alert.notified else { continue }
+            r.alert.message = "no longer monitored (the check was removed or its resource is gone); last: \(r.alert.message)"
+            r.alert.severity = .ok
             var n = notification(&r, reason: .resolved, previous: notified, now: now, wall: wall)
             n.duration = r.problemSince.map { $0.duration(to: now) }
             out.append(n)
@@ -261,21 +263,21 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         _ r: inout Record, reason: NotificationReason, previous: Severity?, now: Instant, wall: Double, keepRepeats: Bool = false,
         keepNotified: Bool = false
     ) -> AlertNotification {
-        r.sequence += 1
-        r.lastReason = reason
+        r.alert.sequence += 1
+        r.alert.lastReason = reason
         if !keepNotified {
             r.lastNotified = now
-            r.lastNotifiedWall = wall
+            r.alert.lastNotifiedWall = wall
         }
-        if !keepRepeats && !keepNotified { r.repeats = 0 }
-        if reason != .resolved && !keepNotified { r.notified = r.severity }
+        if !keepRepeats && !keepNotified { r.alert.repeats = 0 }
+        if reason != .resolved && !keepNotified { r.alert.notified = r.alert.severity }
         var n = AlertNotification(
-            fingerprint: r.fingerprint, labels: r.labels, severity: r.severity, previous: previous, reason: reason,
-            message: r.message, value: r.value, threshold: r.threshold, startsAt: r.problemSinceWall ?? wall, at: wall,
-            duration: nil, worstSeverity: r.worstSeverity, worstValue: r.worstValue, sequence: r.sequence, flapPercent: nil)
-        n.route = r.route
-        n.step = r.step ?? 0
-        n.acknowledgedBy = r.acknowledgement?.author
+            fingerprint: r.fingerprint, labels: r.alert.labels, severity: r.alert.severity, previous: previous, reason: reason,
+            message: r.alert.message, value: r.alert.value, threshold: r.alert.threshold, startsAt: r.alert.problemSinceWall ?? wall, at: wall,
+            duration: nil, worstSeverity: r.alert.worstSeverity, worstValue: r.alert.worstValue, sequence: r.alert.sequence, flapPercent: nil)
+        n.route = r.alert.route
+        n.step = r.alert.step ?? 0
+        n.acknowledgedBy = r.alert.acknowledgement?.author
         return n
     }
 
@@ -284,42 +286,42 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         guard result.severity != .ok else { return }
         if r.problemSince == nil {
             r.problemSince = now
-            r.problemSinceWall = wall
+            r.alert.problemSinceWall = wall
         }
         trackWorst(&r, result)
     }
 
     private func clearIncident(_ r: inout Record) {
         // While a recovery is owed (flapping hid it) the incident's start and worst are kept for it.
-        guard r.notified == nil else { return }
+        guard r.alert.notified == nil else { return }
         r.problemSince = nil
-        r.problemSinceWall = nil
-        r.worstSeverity = nil
-        r.worstValue = nil
+        r.alert.problemSinceWall = nil
+        r.alert.worstSeverity = nil
+        r.alert.worstValue = nil
         r.escalationStart = nil
-        r.escalationStartWall = nil
-        r.step = 0
+        r.alert.escalationStartWall = nil
+        r.alert.step = 0
     }
 
     /// The worst state of the incident, and at it the value farthest past its threshold.
     private func trackWorst(_ r: inout Record, _ result: CheckResult) {
-        guard let worst = r.worstSeverity else {
-            r.worstSeverity = result.severity
-            r.worstValue = result.value
+        guard let worst = r.alert.worstSeverity else {
+            r.alert.worstSeverity = result.severity
+            r.alert.worstValue = result.value
             return
         }
         if result.severity.rank > worst.rank {
-            r.worstSeverity = result.severity
-            r.worstValue = result.value
+            r.alert.worstSeverity = result.severity
+            r.alert.worstValue = result.value
         } else if result.severity == worst, let v = result.value {
-            guard let w = r.worstValue else {
-                r.worstValue = v
+            guard let w = r.alert.worstValue else {
+                r.alert.worstValue = v
                 return
             }
             if let t = result.threshold {
-                if abs(v - t) > abs(w - t) { r.worstValue = v }
+                if abs(v - t) > abs(w - t) { r.alert.worstValue = v }
             } else if v > w {
-                r.worstValue = v
+                r.alert.worstValue = v
             }
         }
     }
