@@ -117,12 +117,15 @@ import VitalsTestKit
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    /// The load alert as `vitals alerts --json` shows it.
+    /// The load alert as `vitals alerts --json` shows it. Throws (without recording an issue, so
+    /// `eventually` can poll it) while the agent has no such alert yet.
     func loadAlert(_ socket: String) throws -> [String: Any] {
         let r = try cli(["alerts", "--json", "--all", "--socket", socket])
-        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
-        let alerts = try #require(doc["alerts"] as? [[String: Any]])
-        return try #require(alerts.first { ($0["labels"] as? [String: String])?["check"] == "load" })
+        guard let doc = try? JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any],
+            let alerts = doc["alerts"] as? [[String: Any]],
+            let load = alerts.first(where: { ($0["labels"] as? [String: String])?["check"] == "load" })
+        else { throw AgentError("no load alert yet: \(r.out)\(r.err)") }
+        return load
     }
 
     /// Polls `condition` for up to `seconds`; an error (the agent not answering yet) counts as false.

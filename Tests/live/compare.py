@@ -46,7 +46,8 @@ else:
     close("disk / free bytes", disks["/"]["free_bytes"], u.free, 256 * 1024 * 1024)
 with open("/proc/sys/fs/file-nr") as f:
     allocated = int(f.read().split()[0])
-close("file handles allocated", snap["file_handles"]["allocated"], allocated, max(50, allocated * 0.1))
+# The parallel test suite opens and closes hundreds of files between the two readings.
+close("file handles allocated", snap["file_handles"]["allocated"], allocated, max(300, allocated * 0.25))
 busy = snap["cpu"]["total"]
 if not isinstance(busy, dict):
     errors.append("cpu total missing after two cycles")
