@@ -29,6 +29,9 @@ let package = Package(
         .target(name: "VitalsConfig", dependencies: ["VitalsCore", "CYAML"], swiftSettings: strict),
         .target(name: "VitalsProcFS", dependencies: ["VitalsCore"], swiftSettings: strict),
         .target(name: "VitalsSamplers", dependencies: ["VitalsCore", "VitalsProcFS"], swiftSettings: strict),
+        // The plugin runner's process start (vfork + limits + execve), in C: see Sources/CSpawn.
+        .target(name: "CSpawn"),
+        .target(name: "VitalsPlugins", dependencies: ["VitalsCore", "CSpawn"], swiftSettings: strict),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "VitalsSystemd",
@@ -49,7 +52,7 @@ let package = Package(
         .target(
             name: "VitalsDaemon",
             dependencies: [
-                "VitalsCore", "VitalsConfig", "VitalsProcFS", "VitalsSamplers", "VitalsSystemd", "VitalsServer",
+                "VitalsCore", "VitalsConfig", "VitalsProcFS", "VitalsSamplers", "VitalsSystemd", "VitalsServer", "VitalsPlugins",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -61,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "vitals",
             dependencies: [
-                "VitalsDaemon",
+                "VitalsDaemon", "VitalsPlugins", "VitalsConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -69,6 +72,8 @@ let package = Package(
         .target(name: "VitalsTestKit", dependencies: ["VitalsCore"], swiftSettings: strict),
         // bench/replay: the 24-hour alert trace replay (figures for the alert manager's goals).
         .executableTarget(name: "vitals-replay", dependencies: ["VitalsCore", "VitalsTestKit"], path: "bench/replay", swiftSettings: strict),
+        // bench/spawn: the plugin runner's cost per execution against a bare posix_spawn.
+        .executableTarget(name: "vitals-spawn-bench", dependencies: ["VitalsCore", "VitalsPlugins"], path: "bench/spawn", swiftSettings: strict),
         .testTarget(
             name: "VitalsCoreTests",
             dependencies: ["VitalsCore", "VitalsTestKit", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -88,6 +93,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VitalsPluginsTests",
+            dependencies: ["VitalsPlugins", "VitalsTestKit"],
             swiftSettings: strict
         ),
         .testTarget(

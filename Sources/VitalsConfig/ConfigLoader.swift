@@ -63,7 +63,7 @@ public enum ConfigLoader {
         return LoadedConfig(config: config, provenance: decoder.provenance, file: file)
     }
 
-    private static func readText(_ path: String) throws(ConfigIssue) -> String {
+    static func readText(_ path: String) throws(ConfigIssue) -> String {
         guard let f = fopen(path, "r") else {
             let reason = String(cString: strerror(errno))
             throw ConfigIssue(

@@ -112,3 +112,19 @@ func copyFixture(_ name: String, to dir: String) throws -> String {
     try FileManager.default.copyItem(atPath: Fixtures.path("proc/\(name)"), toPath: dest)
     return dest
 }
+
+/// Runs the vitals CLI to completion; returns its exit status, stdout and stderr.
+func runVitals(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: AgentProcess.binary)
+    p.arguments = args
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}

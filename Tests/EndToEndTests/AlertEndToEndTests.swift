@@ -101,21 +101,7 @@ import VitalsTestKit
         #expect(files.contains("alerts.json"), "and the new state was written")
     }
 
-    /// Runs the vitals CLI; returns its exit status, stdout and stderr.
-    func cli(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: AgentProcess.binary)
-        p.arguments = args
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func cli(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try runVitals(args) }
 
     /// The load alert as `vitals alerts --json` shows it. Throws (without recording an issue, so
     /// `eventually` can poll it) while the agent has no such alert yet.

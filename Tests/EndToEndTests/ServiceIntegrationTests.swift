@@ -75,7 +75,8 @@ import VitalsTestKit
         let page = try String(contentsOfFile: Fixtures.packageRoot + "/packaging/vitals.8", encoding: .utf8)
             .replacingOccurrences(of: "\\-", with: "-")
         for command in [
-            ["agent"], ["status"], ["alerts"], ["silence", "add"], ["silence", "list"], ["silence", "expire"], ["ack"], ["config", "check"],
+            ["agent"], ["status"], ["alerts"], ["silence", "add"], ["silence", "list"], ["silence", "expire"], ["ack"], ["check"], ["check", "run"],
+            ["config", "check"],
             ["config", "show"],
         ] {
             let help = try run(AgentProcess.binary, command + ["--help"])

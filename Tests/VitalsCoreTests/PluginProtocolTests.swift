@@ -123,12 +123,12 @@ import VitalsTestKit
     }
 
     @Test func binaryGarbageCannotForgeLinesOrEscapes() {
-        let bytes: [UInt8] = [0xFF, 0xFE, 0x1B] + Array("[31mRED\r\nsecond\u{7}".utf8) + [0x00, 0xC3]
+        let bytes: [UInt8] = [0xFF, 0xFE, 0x1B] + Array("[31mRED\r\nsecond\u{7}\u{9B}2J".utf8) + [0x00, 0xC3]
         let r = PluginOutput.parse(bytes, exit: .exited(2))
         #expect(r.severity == .critical)
         #expect(!r.message.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
         #expect(r.message.contains("[31mRED"))
-        #expect(r.longOutput.count == 1 && !r.longOutput[0].unicodeScalars.contains { $0.value < 0x20 })
+        #expect(r.longOutput.count == 1 && !r.longOutput[0].unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
         let cut = PluginOutput.parse(Array("OK".utf8), exit: .exited(0), truncatedBytes: 4096)
         #expect(cut.message == "OK [output truncated: 4096 more bytes]")
     }

@@ -45,7 +45,7 @@ public enum PluginOutput {
     ///   that says which.
     /// - the first line is the message, perfdata follows its `|`; later lines are long output
     ///   until a line with a `|`, whose rest and every line after it are perfdata.
-    /// - bytes that are not UTF-8 become U+FFFD, control characters other than tab become spaces,
+    /// - bytes that are not UTF-8 become U+FFFD, control characters (C0 but tab, DEL, C1) become spaces,
     ///   so nothing a plugin prints can forge a log line or a terminal escape.
     public static func parse(_ stdout: [UInt8], exit: PluginExit, truncatedBytes: Int = 0) -> PluginResult {
         let text = clean(stdout)
@@ -122,10 +122,16 @@ public enum PluginOutput {
     /// UTF-8 with invalid bytes replaced, control characters (but newline and tab) as spaces.
     static func clean(_ bytes: [UInt8]) -> String {
         var s = String(decoding: bytes, as: UTF8.self)
-        if s.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F }) {
-            s = String(String.UnicodeScalarView(s.unicodeScalars.map { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F ? " " : $0 }))
+        if s.unicodeScalars.contains(where: isControl) {
+            s = String(String.UnicodeScalarView(s.unicodeScalars.map { isControl($0) ? " " : $0 }))
         }
         return s
+    }
+
+    /// C0 controls but newline and tab, DEL, and the C1 controls (U+0080-U+009F, which include
+    /// the one-character terminal escape CSI).
+    static func isControl(_ c: Unicode.Scalar) -> Bool {
+        (c.value < 0x20 && c != "\n" && c != "\t") || (0x7F...0x9F).contains(c.value)
     }
 
     static func signalName(_ sig: Int32) -> String? {

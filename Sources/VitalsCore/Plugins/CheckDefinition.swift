@@ -1,0 +1,43 @@
+/// A custom check as an operator defines it in /etc/vitals/checks.d/*.yaml: a monitoring-plugins
+/// executable run with an argv array (never a shell), on its own interval and timeout.
+public struct CheckDefinition: Sendable, Equatable {
+    /// Unique over all files: letters, digits, `_` and `-` (it becomes the `check` label).
+    public var name: String
+    /// argv; the first element is an absolute path.
+    public var command: [String]
+    public var interval: Duration
+    public var timeout: Duration
+    /// Consecutive results a worse (better) state must repeat before it counts.
+    public var raiseAfter: Int
+    public var clearAfter: Int
+    /// Extra alert labels.
+    public var labels: [String: String]
+    /// Names of variables passed from the agent's environment; nothing else is passed but PATH,
+    /// LANG=C.UTF-8 and the plugin's own fixed values.
+    public var environment: [String]
+    /// Checks that must be ok for this one to run; while one is not, this one is unknown with
+    /// the reason (a web check depending on its database check).
+    public var dependsOn: [String]
+    /// The user to run as; nil is the default (`nobody` when the agent is root).
+    public var user: String?
+    /// Where it was defined ("checks.d/web.yaml:3:3").
+    public var source: String
+
+    public init(
+        name: String, command: [String], interval: Duration = .seconds(60), timeout: Duration = .seconds(10), raiseAfter: Int = 1,
+        clearAfter: Int = 1, labels: [String: String] = [:], environment: [String] = [], dependsOn: [String] = [], user: String? = nil,
+        source: String = ""
+    ) {
+        self.name = name
+        self.command = command
+        self.interval = interval
+        self.timeout = timeout
+        self.raiseAfter = raiseAfter
+        self.clearAfter = clearAfter
+        self.labels = labels
+        self.environment = environment
+        self.dependsOn = dependsOn
+        self.user = user
+        self.source = source
+    }
+}

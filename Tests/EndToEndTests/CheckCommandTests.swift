@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import VitalsTestKit
+
+/// `vitals check` and `vitals check run` with Debian's real monitoring-plugins.
+@Suite struct CheckCommandTests {
+    func vitals(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try runVitals(args) }
+
+    @Test func vitalsServesAsANagiosPluginOverItsChecks() throws {
+        let dir = try AgentProcess.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+        let checks = dir + "/checks.d"
+        try FileManager.default.createDirectory(atPath: checks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let unsafePlugin = dir + "/groupw"
+        try "#!/bin/sh\necho OK\n".write(toFile: unsafePlugin, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: unsafePlugin)
+        let file = checks + "/host.yaml"
+        try """
+            - name: loadavg_plugin
+              command: [/usr/lib/nagios/plugins/check_load, -w, "1000,1000,1000", -c, "2000,2000,2000"]
+            - name: broken_thing
+              command: [/usr/lib/nagios/plugins/check_dummy, "2", "the thing is broken"]
+            - name: unsafe
+              command: [\(unsafePlugin)]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+
+        let all = try vitals(["check", "--checks-dir", checks])
+        #expect(all.status == 2, "the worst state is critical: \(all.out)\(all.err)")
+        let lines = all.out.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("loadavg_plugin ") && $0.contains(" ok ") && $0.contains("LOAD OK") }, "\(all.out)")
+        #expect(lines.contains { $0.hasPrefix("broken_thing ") && $0.contains(" critical ") && $0.contains("the thing is broken") })
+        if getuid() == 0 {
+            #expect(lines.contains { $0.hasPrefix("unsafe ") && $0.contains("is writable by its group; refused (fix: chmod go-w \(unsafePlugin))") }, "\(all.out)")
+        }
+
+        let one = try vitals(["check", "run", "loadavg_plugin", "--checks-dir", checks])
+        #expect(one.status == 0, "\(one.out)\(one.err)")
+        #expect(one.out.hasPrefix("loadavg_plugin: OK ("))
+        #expect(one.out.contains("LABEL   VALUE"), "\(one.out)")
+        #expect(one.out.contains("load1 "))
+
+        let missing = try vitals(["check", "run", "nope", "--checks-dir", checks])
+        #expect(missing.status == 3 && missing.err.contains("no check named nope"))
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: file)
+        let refused = try vitals(["check", "--checks-dir", checks])
+        #expect(refused.status == 3 && refused.err.contains("is writable by others; commands come only from files only root can change"), "\(refused.err)")
+    }
+}
