@@ -6,7 +6,7 @@ struct ConfigDecoder {
     var issues: [ConfigIssue] = []
     var provenance: [String: ConfigSource] = [:]
 
-    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "thresholds"]
+    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "plugins", "thresholds"]
     static let alertKeys = [
         "repeat", "repeat_backoff", "repeat_max", "unknown_after", "resolve_hold", "flapping", "group_wait", "max_alerts_per_hour", "inhibit",
     ]
@@ -63,6 +63,10 @@ struct ConfigDecoder {
             decodeAlertNotify(af, into: &c.notify)
         }
         decodeChannelsAndRoutes(f, into: &c.notify)
+        if let n = f["plugins"], let pf = fields(n, "plugins", known: ["directory", "max_concurrent"]) {
+            if let v = pf["directory"], let s = absolutePath(v, "plugins.directory") { c.plugins.directory = s }
+            if let v = pf["max_concurrent"], let k = integer(v, "plugins.max_concurrent", 1...64) { c.plugins.maxConcurrent = k }
+        }
         if let n = f["thresholds"], let tf = fields(n, "thresholds", known: BuiltinCheck.allCases.map(\.rawValue)) {
             for check in BuiltinCheck.allCases {
                 guard let node = tf[check.rawValue] else { continue }

@@ -12,7 +12,9 @@ public struct LoadedConfig: Sendable {
     public var file: String?
 }
 
-/// Builds a `Config`: embedded defaults, then the YAML file, then `VITALS_*` environment overrides.
+/// Builds a `Config`: embedded defaults, then the YAML file, then `VITALS_*` environment overrides;
+/// then the custom checks of `plugins.directory` (a reload reads them again, and keeps the old set
+/// when any file is wrong).
 public enum ConfigLoader {
     /// The file read when no `--config` is given.
     public static let defaultPath = "/etc/vitals/vitals.yaml"
@@ -37,7 +39,7 @@ public enum ConfigLoader {
                 throw ConfigErrors([ConfigIssue(source: error.source, path: "", message: error.message)])
             }
         }
-        return try decode(root, file: file, environment: environment, options: options)
+        return try decode(root, file: file, environment: environment, options: options, readChecks: true)
     }
 
     /// Validates YAML text as if it were the file `name` (for tests and `config check -`).
@@ -52,13 +54,21 @@ public enum ConfigLoader {
     }
 
     private static func decode(
-        _ root: YAMLNode?, file: String?, environment: [String: String], options: [EnvironmentOverrides.Override] = []
+        _ root: YAMLNode?, file: String?, environment: [String: String], options: [EnvironmentOverrides.Override] = [],
+        readChecks: Bool = false
     ) throws(ConfigErrors) -> LoadedConfig {
         let (withEnv, envIssues) = EnvironmentOverrides.apply(environment, to: root)
         let (merged, optionIssues) = EnvironmentOverrides.apply(options, to: withEnv)
         var decoder = ConfigDecoder()
-        let config = decoder.decode(merged)
-        let issues = (envIssues + optionIssues + decoder.issues).sorted { $0.source.order < $1.source.order }
+        var config = decoder.decode(merged)
+        var issues = (envIssues + optionIssues + decoder.issues).sorted { $0.source.order < $1.source.order }
+        if readChecks {
+            do {
+                config.checks = try ChecksLoader.load(directory: config.plugins.directory)
+            } catch {
+                issues += error.issues
+            }
+        }
         guard issues.isEmpty else { throw ConfigErrors(issues) }
         return LoadedConfig(config: config, provenance: decoder.provenance, file: file)
     }

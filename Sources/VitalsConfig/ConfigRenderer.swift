@@ -61,6 +61,9 @@ public enum ConfigRenderer {
                 r.line(4, "channels: \(list(step.channels))")
             }
         }
+        r.section(0, "plugins")
+        r.value(1, "plugins.directory", c.plugins.directory)
+        r.value(1, "plugins.max_concurrent", "\(c.plugins.maxConcurrent)")
         r.section(0, "thresholds")
         for check in BuiltinCheck.allCases {
             guard let t = c.thresholds[check.rawValue] else { continue }

@@ -14,6 +14,10 @@ public struct Config: Sendable, Equatable {
     public var alerts = AlertPolicy(unknownDelay: .seconds(30), resolveHold: .seconds(120))
     /// Channels, routes with escalation steps, inhibition, grouping and storm limits.
     public var notify = NotifyConfig()
+    /// Where custom checks are defined and how many run at once.
+    public var plugins = PluginConfig()
+    /// The custom checks read from `plugins.directory` (not part of vitals.yaml itself).
+    public var checks: [CheckDefinition] = []
     /// Thresholds per built-in check.
     public var thresholds: [String: CheckThresholds] = Dictionary(
         uniqueKeysWithValues: BuiltinCheck.allCases.map { ($0.rawValue, CheckThresholds(spec: $0.defaultSpec)) })
@@ -81,6 +85,16 @@ public struct DiskConfig: Sendable, Equatable {
 public struct FileHandleConfig: Sendable, Equatable {
     /// The processes closest to their RLIMIT_NOFILE that are reported (0 turns the per-process scan off).
     public var topProcesses = 5
+
+    public init() {}
+}
+
+/// The custom checks' settings.
+public struct PluginConfig: Sendable, Equatable {
+    /// The directory of check definitions (*.yaml).
+    public var directory = "/etc/vitals/checks.d"
+    /// The most plugins running at once; further due checks wait for a slot.
+    public var maxConcurrent = 4
 
     public init() {}
 }

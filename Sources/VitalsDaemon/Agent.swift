@@ -71,13 +71,18 @@ public enum Agent {
             policy: loaded.config.alerts, store: store, controls: controls, instance: Hostname.current(), logger: logger, state: state, now: .now, wall: WallClock.now())
         let tracker = ProgressTracker()
         tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
+        let pluginResults = PluginResults()
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles,
-            tracker: tracker, alerts: alerts)
+            tracker: tracker, alerts: alerts, plugins: pluginResults)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),
             .init(service: reload),
+            .init(
+                service: PluginService(
+                    state: state, results: pluginResults, logger: logger, wallNow: WallClock.now, environment: DefaultPaths.environment()),
+                successTerminationBehavior: .ignore),
             .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger), successTerminationBehavior: .ignore),
         ]
         if let logFlush {

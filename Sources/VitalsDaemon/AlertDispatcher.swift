@@ -71,14 +71,27 @@ public struct AlertDispatcher: Sendable {
 
     /// One cycle's results under `config` (the configuration in force, which a reload may change).
     public mutating func process(_ statuses: [CheckStatus], config: Config, now: ContinuousClock.Instant, wall: Double) {
+        let custom = Dictionary(config.checks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        func labels(_ check: String, _ resource: String) -> LabelSet {
+            let base = AlertLabels.forCheck(check, resource: resource, instance: instance)
+            guard let extra = custom[check]?.labels, !extra.isEmpty else { return base }
+            return LabelSet(extra.merging(base.dictionary) { _, vitals in vitals })
+        }
         let results = statuses.map { s in
-            CheckResult(
-                labels: AlertLabels.forCheck(s.check, resource: s.resource, instance: instance), severity: s.severity, message: s.message,
-                value: s.value, threshold: s.threshold)
+            CheckResult(labels: labels(s.check, s.resource), severity: s.severity, message: s.message, value: s.value, threshold: s.threshold)
+        }
+        // A custom check whose dependency is not ok is muted by the dependency's alert.
+        let severity = Dictionary(statuses.map { ($0.check, $0.severity) }, uniquingKeysWith: { a, _ in a })
+        var dependencies: [Fingerprint: Fingerprint] = [:]
+        for c in config.checks {
+            if let d = c.dependsOn.first(where: { severity[$0] != nil && severity[$0] != .ok }) {
+                dependencies[labels(c.name, "").fingerprint] = labels(d, "").fingerprint
+            }
         }
         let before = pipeline.engine.export(wall: wall, now: now)
         let stormBefore = pipeline.storm
-        let outcome = pipeline.process(results, controls: controls.current, policy: config.alerts, notify: config.notify, now: now, wall: wall)
+        let outcome = pipeline.process(
+            results, controls: controls.current, policy: config.alerts, notify: config.notify, now: now, wall: wall, dependencies: dependencies)
         endAcknowledgements(outcome.endedAcknowledgements, wall: wall)
         let exported = pipeline.engine.export(wall: wall, now: now)
         if exported != before || pipeline.storm != stormBefore, let store {

@@ -20,13 +20,17 @@ public struct AlertPipeline<Instant: InstantProtocol>: Sendable where Instant.Du
     }
 
     /// Runs one cycle's results. Alerts not among `results` are forgotten (recovered when owed).
+    /// `dependencies` mutes alerts whose check depends on a failing one (alert to the alert of
+    /// the dependency), as an inhibition.
     public mutating func process(
-        _ results: [CheckResult], controls: AlertControls, policy: AlertPolicy, notify: NotifyConfig, now: Instant, wall: Double
+        _ results: [CheckResult], controls: AlertControls, policy: AlertPolicy, notify: NotifyConfig, now: Instant, wall: Double,
+        dependencies: [Fingerprint: Fingerprint] = [:]
     ) -> Outcome {
         engine.policy = policy
         var out = Outcome()
         let inhibitors = notify.inhibitRules.inhibitors(
-            among: results.map { FiringAlert(fingerprint: $0.labels.fingerprint, labels: $0.labels, severity: $0.severity) })
+            among: results.map { FiringAlert(fingerprint: $0.labels.fingerprint, labels: $0.labels, severity: $0.severity) }
+        ).merging(dependencies) { rule, _ in rule }
         var seen = Set<Fingerprint>()
         for result in results {
             let fp = result.labels.fingerprint

@@ -1,0 +1,92 @@
+/// When each custom check runs (pure): every `interval`, starting at a jittered offset so checks
+/// with the same interval do not all start in the same second; never two runs of one check at
+/// once; at most `maxConcurrent` runs in all. A check whose run is late because the pool was full
+/// runs as soon as a slot frees, and its next run counts from then.
+public struct PluginSchedule<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
+    public var maxConcurrent: Int
+    private var next: [String: Instant] = [:]
+    public private(set) var running: Set<String> = []
+
+    public init(maxConcurrent: Int) { self.maxConcurrent = max(1, maxConcurrent) }
+
+    /// A stable offset within the interval, from the check's name (FNV-1a), so a restart keeps
+    /// the spread.
+    public static func jitter(_ name: String, interval: Duration) -> Duration {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let ms = max(1, Int64(interval.seconds * 1000))
+        return .milliseconds(Int64(h % UInt64(ms)))
+    }
+
+    /// The checks to start now, in the order they fell due; marks them running.
+    public mutating func due(_ checks: [CheckDefinition], now: Instant) -> [CheckDefinition] {
+        let names = Set(checks.map(\.name))
+        next = next.filter { names.contains($0.key) }
+        var ready: [(Instant, CheckDefinition)] = []
+        for c in checks where !running.contains(c.name) {
+            let at = next[c.name] ?? now.advanced(by: Self.jitter(c.name, interval: c.interval))
+            if next[c.name] == nil { next[c.name] = at }
+            if at <= now { ready.append((at, c)) }
+        }
+        ready.sort { $0.0 < $1.0 }
+        var out: [CheckDefinition] = []
+        for (_, c) in ready where running.count < maxConcurrent {
+            running.insert(c.name)
+            out.append(c)
+        }
+        return out
+    }
+
+    /// A run ended (started at `started`): the next one is due an interval after its start.
+    public mutating func finished(_ check: CheckDefinition, started: Instant) {
+        running.remove(check.name)
+        next[check.name] = started.advanced(by: check.interval)
+    }
+
+    /// When the earliest check falls due (nil: none scheduled yet).
+    public var earliest: Instant? { next.filter { !running.contains($0.key) }.values.min() }
+}
+
+/// Raise/clear debounce for results that come as states (plugins): a worse state counts after
+/// `raiseAfter` consecutive results, a better one after `clearAfter`. Unknown and stale count at
+/// once (as for built-in checks: not knowing is news by itself, and the alert engine has its own
+/// unknown delay).
+public struct StateDebouncer: Sendable, Equatable {
+    public private(set) var state: Severity?
+    private var pending: Severity?
+    private var count = 0
+
+    public init() {}
+
+    /// Feeds one result; returns the debounced state.
+    public mutating func feed(_ s: Severity, raiseAfter: Int, clearAfter: Int) -> Severity {
+        guard let current = state else {
+            state = s
+            return s
+        }
+        if s == current || s == .unknown || s == .stale || current == .unknown || current == .stale {
+            pending = nil
+            count = 0
+            state = s
+            return s
+        }
+        if pending == s {
+            count += 1
+        } else {
+            pending = s
+            count = 1
+        }
+        if count >= (s.rank > current.rank ? raiseAfter : clearAfter) {
+            state = s
+            pending = nil
+            count = 0
+        }
+        return state!
+    }
+
+    /// A change waiting for its debounce: "critical after 1 of 3 results".
+    public func describePending(raiseAfter: Int, clearAfter: Int) -> String? {
+        guard let p = pending, let current = state else { return nil }
+        return "\(p) after \(count) of \(p.rank > current.rank ? raiseAfter : clearAfter) results"
+    }
+}

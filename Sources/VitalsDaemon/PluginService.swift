@@ -1,0 +1,162 @@
+#if canImport(Dispatch)
+import Dispatch
+#endif
+public import Logging
+public import ServiceLifecycle
+public import VitalsCore
+import VitalsPlugins
+import Synchronization
+
+/// The latest result of every custom check, debounced, written by the plugin runs and read by
+/// the sampling cycle.
+public final class PluginResults: Sendable {
+    struct Entry: Sendable {
+        var debouncer = StateDebouncer()
+        var result: PluginResult
+        var finishedWall: Double
+        var finishedAt: ContinuousClock.Instant
+        var sinceWall: Double
+        var pending: String?
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    /// When the service started: a check without any result for two intervals since then is stale.
+    let started: ContinuousClock.Instant
+
+    public init(started: ContinuousClock.Instant = .now) { self.started = started }
+
+    /// Records one run's result.
+    func record(_ check: CheckDefinition, _ result: PluginResult, at now: ContinuousClock.Instant, wall: Double) {
+        entries.withLock { all in
+            var e = all[check.name] ?? Entry(result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
+            let before = e.debouncer.state
+            let state = e.debouncer.feed(result.severity, raiseAfter: check.raiseAfter, clearAfter: check.clearAfter)
+            if state != before { e.sinceWall = wall }
+            var shown = result
+            shown.severity = state
+            if state != result.severity {
+                // A change still waiting for its debounce keeps the old state and says so.
+                shown.message = e.result.message
+            }
+            e.result = shown
+            e.pending = e.debouncer.describePending(raiseAfter: check.raiseAfter, clearAfter: check.clearAfter)
+            e.finishedWall = wall
+            e.finishedAt = now
+            all[check.name] = e
+        }
+    }
+
+    /// The debounced state of a check, for `depends_on`.
+    func state(of name: String) -> Severity? { entries.withLock { $0[name]?.result.severity } }
+
+    /// The checks' states for this cycle: the latest result, or `stale` when none came for two
+    /// intervals. Checks no longer configured are dropped.
+    public func statuses(_ checks: [CheckDefinition], now: ContinuousClock.Instant, wall: Double) -> [CheckStatus] {
+        entries.withLock { all in
+            let names = Set(checks.map(\.name))
+            all = all.filter { names.contains($0.key) }
+            var out: [CheckStatus] = []
+            for c in checks {
+                let limit = c.interval * 2 + c.timeout
+                if let e = all[c.name] {
+                    let age = e.finishedAt.duration(to: now)
+                    if age > limit {
+                        out.append(
+                            CheckStatus(
+                                check: c.name, resource: "", severity: .stale,
+                                message: "no result for \(Units.formatDuration(.seconds(Int64(age.seconds)))) (interval \(Units.formatDuration(c.interval))); last: \(e.result.message)",
+                                value: nil, threshold: nil, since: e.finishedWall + limit.seconds, evaluatedAt: wall, pending: nil))
+                    } else {
+                        out.append(
+                            CheckStatus(
+                                check: c.name, resource: "", severity: e.result.severity, message: e.result.message, value: nil, threshold: nil,
+                                since: e.sinceWall, evaluatedAt: e.finishedWall, pending: e.pending))
+                    }
+                } else if started.duration(to: now) > limit + c.interval {
+                    out.append(
+                        CheckStatus(
+                            check: c.name, resource: "", severity: .stale,
+                            message: "no result since the agent started \(Units.formatDuration(.seconds(Int64(started.duration(to: now).seconds)))) ago (interval \(Units.formatDuration(c.interval)))",
+                            value: nil, threshold: nil, since: wall, evaluatedAt: wall, pending: nil))
+                }
+            }
+            return out
+        }
+    }
+}
+
+/// Runs the custom checks on their intervals: a bounded pool of runs on threads of their own
+/// (never the event loop or the sampling loop, which never wait for a plugin), never two runs of
+/// one check at once, jittered starts. Each run checks the plugin's path first, then its
+/// dependencies, then runs it; the result goes to `PluginResults`.
+public struct PluginService: Service {
+    let state: AgentState
+    let results: PluginResults
+    let logger: Logger
+    let wallNow: @Sendable () -> Double
+    let environment: [String: String]
+
+    public init(
+        state: AgentState, results: PluginResults, logger: Logger, wallNow: @escaping @Sendable () -> Double, environment: [String: String]
+    ) {
+        self.state = state
+        self.results = results
+        self.logger = logger
+        self.wallNow = wallNow
+        self.environment = environment
+    }
+
+    public func run() async throws {
+        let clock = ContinuousClock()
+        let schedule = ScheduleBox(PluginSchedule(maxConcurrent: state.config.plugins.maxConcurrent))
+        let queue = DispatchQueue(label: "vitals.plugins", attributes: .concurrent)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let config = state.config
+            let now = clock.now
+            let due = schedule.m.withLock { s in
+                s.maxConcurrent = config.plugins.maxConcurrent
+                return s.due(config.checks, now: now)
+            }
+            for check in due {
+                queue.async { [results, environment, logger, wallNow] in
+                    let started = clock.now
+                    let result = Self.execute(check, results: results, environment: environment)
+                    results.record(check, result, at: clock.now, wall: wallNow())
+                    if result.severity == .unknown, result.message.contains("refused") {
+                        logger.warning("custom check refused", metadata: [LogKey.check: "\(check.name)", "error": "\(result.message)"])
+                    }
+                    schedule.m.withLock { $0.finished(check, started: started) }
+                }
+            }
+            // Sleep until the next check falls due, but look again at least every second (a
+            // finished run, a reload).
+            let wake = schedule.m.withLock { $0.earliest }.map { min($0, now.advanced(by: .seconds(1))) } ?? now.advanced(by: .seconds(1))
+            try? await Task.sleep(until: max(wake, now.advanced(by: .milliseconds(20))), clock: clock)
+        }
+    }
+
+    /// The schedule, shared with the runs that finish on the pool's threads.
+    final class ScheduleBox: Sendable {
+        let m: Mutex<PluginSchedule<ContinuousClock.Instant>>
+        init(_ s: PluginSchedule<ContinuousClock.Instant>) { m = Mutex(s) }
+    }
+
+    /// One run: the path's safety, the dependencies, then the plugin. While a dependency is not
+    /// ok the check is not run; its alert is muted by the dependency's (the dispatcher).
+    static func execute(_ check: CheckDefinition, results: PluginResults, environment: [String: String]) -> PluginResult {
+        if let problem = PluginSecurity.problem(with: check.command[0]) {
+            return PluginResult(severity: .unknown, message: problem)
+        }
+        for d in check.dependsOn {
+            let s = results.state(of: d)
+            if s != .ok {
+                return PluginResult(severity: .unknown, message: "not run: it depends on \(d), which is \(s?.rawValue ?? "not known yet")")
+            }
+        }
+        do {
+            return PluginRunner.run(try PluginInvocation(check, agentEnvironment: environment)).result
+        } catch {
+            return PluginResult(severity: .unknown, message: error.description)
+        }
+    }
+}
