@@ -31,7 +31,9 @@ let package = Package(
         .target(name: "VitalsSamplers", dependencies: ["VitalsCore", "VitalsProcFS"], swiftSettings: strict),
         // The plugin runner's process start (vfork + limits + execve), in C: see Sources/CSpawn.
         .target(name: "CSpawn"),
-        .target(name: "VitalsPlugins", dependencies: ["VitalsCore", "CSpawn"], swiftSettings: strict),
+        // Host facts for the compiled-in checks (sd-bus is variadic, adjtimex not exported).
+        .target(name: "CHost", linkerSettings: [.linkedLibrary("systemd")]),
+        .target(name: "VitalsPlugins", dependencies: ["VitalsCore", "CSpawn", "CHost"], swiftSettings: strict),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "VitalsSystemd",

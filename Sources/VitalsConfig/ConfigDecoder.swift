@@ -63,7 +63,8 @@ struct ConfigDecoder {
             decodeAlertNotify(af, into: &c.notify)
         }
         decodeChannelsAndRoutes(f, into: &c.notify)
-        if let n = f["plugins"], let pf = fields(n, "plugins", known: ["directory", "max_concurrent"]) {
+        if let n = f["plugins"], let pf = fields(n, "plugins", known: ["directory", "max_concurrent", "builtin_checks"]) {
+            if let v = pf["builtin_checks"], let b = bool(v, "plugins.builtin_checks") { c.plugins.builtinChecks = b }
             if let v = pf["directory"], let s = absolutePath(v, "plugins.directory") { c.plugins.directory = s }
             if let v = pf["max_concurrent"], let k = integer(v, "plugins.max_concurrent", 1...64) { c.plugins.maxConcurrent = k }
         }

@@ -64,7 +64,8 @@ public enum ConfigLoader {
         var issues = (envIssues + optionIssues + decoder.issues).sorted { $0.source.order < $1.source.order }
         if readChecks {
             do {
-                config.checks = try ChecksLoader.load(directory: config.plugins.directory)
+                config.checks = (config.plugins.builtinChecks ? CompiledChecks.definitions : [])
+                    + (try ChecksLoader.load(directory: config.plugins.directory))
             } catch {
                 issues += error.issues
             }

@@ -64,6 +64,7 @@ public enum ConfigRenderer {
         r.section(0, "plugins")
         r.value(1, "plugins.directory", c.plugins.directory)
         r.value(1, "plugins.max_concurrent", "\(c.plugins.maxConcurrent)")
+        r.value(1, "plugins.builtin_checks", "\(c.plugins.builtinChecks)")
         r.section(0, "thresholds")
         for check in BuiltinCheck.allCases {
             guard let t = c.thresholds[check.rawValue] else { continue }

@@ -95,6 +95,8 @@ public struct PluginConfig: Sendable, Equatable {
     public var directory = "/etc/vitals/checks.d"
     /// The most plugins running at once; further due checks wait for a slot.
     public var maxConcurrent = 4
+    /// Run the compiled-in checks (failed units, reboot required, clock sync).
+    public var builtinChecks = true
 
     public init() {}
 }

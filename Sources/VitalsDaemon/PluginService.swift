@@ -144,6 +144,7 @@ public struct PluginService: Service {
     /// One run: the path's safety, the dependencies, then the plugin. While a dependency is not
     /// ok the check is not run; its alert is muted by the dependency's (the dispatcher).
     static func execute(_ check: CheckDefinition, results: PluginResults, environment: [String: String]) -> PluginResult {
+        if let compiled = InProcessChecks.check(for: check) { return compiled.run() }
         if let problem = PluginSecurity.problem(with: check.command[0]) {
             return PluginResult(severity: .unknown, message: problem)
         }

@@ -35,6 +35,9 @@ final class AgentProcess: @unchecked Sendable {
             process.arguments = agentArgs
         }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VITALS_") && $0.key != "JOURNAL_STREAM" && $0.key != "NOTIFY_SOCKET" }
+        // The compiled-in checks (failed units, reboot required, clock sync) answer for this host,
+        // not the test: off unless a test asks for them.
+        env["VITALS_PLUGINS__BUILTIN_CHECKS"] = "false"
         env.merge(environment) { _, b in b }
         process.environment = env
         process.standardError = stderrPipe

@@ -7,7 +7,10 @@ import VitalsTestKit
 @Suite struct ConfigLoadingTests {
     @Test func shippedFileEqualsEmbeddedDefaults() throws {
         let loaded = try ConfigLoader.load(path: Fixtures.packageRoot + "/etc/vitals/vitals.yaml", environment: [:])
-        #expect(loaded.config == Config())
+        var config = loaded.config
+        #expect(config.checks.prefix(3) == CompiledChecks.definitions[...], "the compiled-in checks come first")
+        config.checks = []
+        #expect(config == Config())
     }
 
     @Test func noFileMeansDefaults() throws {

@@ -41,3 +41,15 @@ public struct CheckDefinition: Sendable, Equatable {
         self.source = source
     }
 }
+
+/// The checks compiled into vitals (implemented in VitalsPlugins), as definitions: their command
+/// is `vitals:<name>`, which names the check and is never executed.
+public enum CompiledChecks {
+    public static let definitions: [CheckDefinition] = [
+        CheckDefinition(name: "failed_units", command: ["vitals:failed_units"], interval: .seconds(60), timeout: .seconds(5), source: "built in"),
+        CheckDefinition(name: "reboot_required", command: ["vitals:reboot_required"], interval: .seconds(300), timeout: .seconds(5), source: "built in"),
+        CheckDefinition(name: "clock_sync", command: ["vitals:clock_sync"], interval: .seconds(120), timeout: .seconds(5), source: "built in"),
+    ]
+
+    public static var names: Set<String> { Set(definitions.map(\.name)) }
+}
