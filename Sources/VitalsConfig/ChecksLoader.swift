@@ -18,7 +18,9 @@ import Glibc
 /// not run as root, files of its own user). Every problem names file, line, column and key.
 public enum ChecksLoader {
     public static let defaultDirectory = "/etc/vitals/checks.d"
-    static let keys = ["name", "command", "interval", "timeout", "raise_after", "clear_after", "labels", "environment", "depends_on", "user"]
+    static let keys = [
+        "name", "command", "interval", "timeout", "raise_after", "clear_after", "labels", "environment", "depends_on", "user", "thresholds",
+    ]
 
     /// All checks of the directory; a missing directory has none.
     public static func load(directory: String = defaultDirectory) throws(ConfigErrors) -> [CheckDefinition] {
@@ -144,13 +146,13 @@ extension ConfigDecoder {
         let path = name
         var c = CheckDefinition(name: name, command: [], source: n.source.description)
         if let cmd = f["command"] {
-            if let argv = stringList(cmd, "\(path).command"), !argv.isEmpty {
+            if case .scalar = cmd.kind {
+                issue(cmd, "\(path).command", "write the command as a list (argv, no shell), e.g. [/usr/lib/nagios/plugins/check_load, -w, \"4,3,2\"]")
+            } else if let argv = stringList(cmd, "\(path).command"), !argv.isEmpty {
                 if !argv[0].hasPrefix("/") {
                     issue(cmd, "\(path).command", "the program must be an absolute path such as /usr/lib/nagios/plugins/\(argv[0]) (no shell, no PATH search)")
                 }
                 c.command = argv
-            } else if case .scalar = cmd.kind {
-                issue(cmd, "\(path).command", "write the command as a list (argv, no shell), e.g. [/usr/lib/nagios/plugins/check_load, -w, \"4,3,2\"]")
             }
         } else {
             issue(n, "\(path).command", "every check needs a command, e.g. [/usr/lib/nagios/plugins/check_load, -w, \"4,3,2\"]")
@@ -182,6 +184,26 @@ extension ConfigDecoder {
             c.environment = names
         }
         if let v = f["depends_on"], let names = stringList(v, "\(path).depends_on") { c.dependsOn = names }
+        if let v = f["thresholds"], let pairs = mapping(v, "\(path).thresholds") {
+            for (k, val) in pairs {
+                guard let label = k.scalar else {
+                    issue(k, "\(path).thresholds", "keys are perfdata labels, e.g. load1")
+                    continue
+                }
+                let tpath = "\(path).thresholds.\(label)"
+                guard let tf = fields(val, tpath, known: ["warning", "critical", "direction"]) else { continue }
+                var t = PerfThreshold(label: label)
+                if let w = tf["warning"] { t.warning = number(w, "\(tpath).warning", atLeast: -1e300) }
+                if let c = tf["critical"] { t.critical = number(c, "\(tpath).critical", atLeast: -1e300) }
+                if let d = tf["direction"], let dir = oneOf(d, "\(tpath).direction", ["above", "below"]) { t.below = dir == "below" }
+                if t.warning == nil && t.critical == nil {
+                    issue(val, tpath, "set warning, critical or both")
+                } else if let w = t.warning, let c = t.critical, t.below ? c > w : c < w {
+                    issue(val, tpath, "critical \(Units.formatNumber(c)) is less severe than warning \(Units.formatNumber(w)) for direction \(t.below ? "below" : "above")")
+                }
+                c.thresholds.append(t)
+            }
+        }
         if let v = f["user"], let u = v.scalar {
             if getpwnam(u) == nil {
                 issue(v, "\(path).user", "no user named \(u) on this host")

@@ -43,6 +43,13 @@ public struct Transition: Sendable, Equatable {
     public var from: Severity?
     public var to: Severity
     public var status: CheckStatus
+
+    public init(key: CheckKey, from: Severity?, to: Severity, status: CheckStatus) {
+        self.key = key
+        self.from = from
+        self.to = to
+        self.status = status
+    }
 }
 
 /// Evaluates observations against thresholds, one state machine per check instance: hysteresis

@@ -25,8 +25,9 @@ public final class PluginResults: Sendable {
 
     public init(started: ContinuousClock.Instant = .now) { self.started = started }
 
-    /// Records one run's result.
-    func record(_ check: CheckDefinition, _ result: PluginResult, at now: ContinuousClock.Instant, wall: Double) {
+    /// Records one run's result; returns the change of the check's (debounced) state, if any.
+    @discardableResult
+    func record(_ check: CheckDefinition, _ result: PluginResult, at now: ContinuousClock.Instant, wall: Double) -> Transition? {
         entries.withLock { all in
             var e = all[check.name] ?? Entry(result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
             let before = e.debouncer.state
@@ -43,6 +44,12 @@ public final class PluginResults: Sendable {
             e.finishedWall = wall
             e.finishedAt = now
             all[check.name] = e
+            guard state != before else { return nil }
+            return Transition(
+                key: CheckKey(check: check.name), from: before, to: state,
+                status: CheckStatus(
+                    check: check.name, resource: "", severity: state, message: shown.message, value: nil, threshold: nil, since: wall,
+                    evaluatedAt: wall, pending: nil))
         }
     }
 
@@ -120,8 +127,8 @@ public struct PluginService: Service {
             for check in due {
                 queue.async { [results, environment, logger, wallNow] in
                     let started = clock.now
-                    let result = Self.execute(check, results: results, environment: environment)
-                    results.record(check, result, at: clock.now, wall: wallNow())
+                    let result = CheckExecutor.run(check, environment: environment, dependencyState: { results.state(of: $0) }).result
+                    if let t = results.record(check, result, at: clock.now, wall: wallNow()) { logger.logTransition(t) }
                     if result.severity == .unknown, result.message.contains("refused") {
                         logger.warning("custom check refused", metadata: [LogKey.check: "\(check.name)", "error": "\(result.message)"])
                     }
@@ -139,25 +146,5 @@ public struct PluginService: Service {
     final class ScheduleBox: Sendable {
         let m: Mutex<PluginSchedule<ContinuousClock.Instant>>
         init(_ s: PluginSchedule<ContinuousClock.Instant>) { m = Mutex(s) }
-    }
-
-    /// One run: the path's safety, the dependencies, then the plugin. While a dependency is not
-    /// ok the check is not run; its alert is muted by the dependency's (the dispatcher).
-    static func execute(_ check: CheckDefinition, results: PluginResults, environment: [String: String]) -> PluginResult {
-        if let compiled = InProcessChecks.check(for: check) { return compiled.run() }
-        if let problem = PluginSecurity.problem(with: check.command[0]) {
-            return PluginResult(severity: .unknown, message: problem)
-        }
-        for d in check.dependsOn {
-            let s = results.state(of: d)
-            if s != .ok {
-                return PluginResult(severity: .unknown, message: "not run: it depends on \(d), which is \(s?.rawValue ?? "not known yet")")
-            }
-        }
-        do {
-            return PluginRunner.run(try PluginInvocation(check, agentEnvironment: environment)).result
-        } catch {
-            return PluginResult(severity: .unknown, message: error.description)
-        }
     }
 }

@@ -102,8 +102,12 @@ public struct SamplingService: Service {
             }
         }
     }
+    private func log(_ t: Transition) { logger.logTransition(t) }
+}
 
-    private func log(_ t: Transition) {
+extension Logger {
+    /// One check's change of state (or first result), with MESSAGE_ID vitals-check-transition.
+    func logTransition(_ t: Transition) {
         let s = t.status
         var meta: Logger.Metadata = [
             LogKey.messageID: "\(EventKind.checkTransition.messageID)",
@@ -121,6 +125,6 @@ public struct SamplingService: Service {
             case .ok: t.from == nil ? .debug : .notice
             }
         if let from = t.from { meta[LogKey.oldSeverity] = "\(from)" } else { meta[LogKey.oldSeverity] = nil }
-        logger.log(level: level, "\(t.from.map { "\($0) -> " } ?? "first result: ")\(t.to): \(s.message)", metadata: meta)
+        log(level: level, "\(t.from.map { "\($0) -> " } ?? "first result: ")\(t.to): \(s.message)", metadata: meta)
     }
 }

@@ -99,23 +99,8 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
-    /// Runs one check as the agent would: security check first, then the runner.
+    /// Runs one check as the agent would (dependencies aside: asked for, it runs).
     static func execute(_ c: CheckDefinition) -> (PluginResult, Duration) {
-        if let compiled = InProcessChecks.check(for: c) {
-            let clock = ContinuousClock()
-            var result: PluginResult?
-            let took = clock.measure { result = compiled.run() }
-            return (result!, took)
-        }
-        if let problem = PluginSecurity.problem(with: c.command[0]) {
-            return (PluginResult(severity: .unknown, message: problem), .zero)
-        }
-        do {
-            let inv = try PluginInvocation(c, agentEnvironment: DefaultPaths.environment())
-            let run = PluginRunner.run(inv)
-            return (run.result, run.duration)
-        } catch {
-            return (PluginResult(severity: .unknown, message: error.description), .zero)
-        }
+        CheckExecutor.run(c, environment: DefaultPaths.environment())
     }
 }

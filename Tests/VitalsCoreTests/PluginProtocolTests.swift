@@ -133,3 +133,27 @@ import VitalsTestKit
         #expect(cut.message == "OK [output truncated: 4096 more bytes]")
     }
 }
+
+/// vitals' own levels on a plugin's perfdata.
+@Suite struct PerfThresholdTests {
+    let load = PluginResult(
+        severity: .ok, message: "LOAD OK",
+        perfData: [PerfDatum(label: "load1", value: 9.2), PerfDatum(label: "free", value: 5, unit: "GB")])
+
+    @Test func levelsRaiseTheStateAndSaySo() {
+        let r = load.applying([PerfThreshold(label: "load1", warning: 4, critical: 8)])
+        #expect(r.severity == .critical)
+        #expect(r.message == "LOAD OK; load1 9.2 above critical 8")
+        let w = load.applying([PerfThreshold(label: "free", warning: 10, critical: 2, below: true)])
+        #expect(w.severity == .warning && w.message == "LOAD OK; free 5GB below warning 10GB")
+        #expect(load.applying([PerfThreshold(label: "load1", warning: 100)]) == load, "nothing crossed: unchanged")
+    }
+
+    @Test func theyNeverLowerThePluginsStateAndNameWhatIsMissing() {
+        var crit = load
+        crit.severity = .critical
+        #expect(crit.applying([PerfThreshold(label: "load1", warning: 4)]).severity == .critical)
+        let missing = load.applying([PerfThreshold(label: "load5", critical: 1)])
+        #expect(missing.severity == .ok && missing.message == "LOAD OK; perfdata load5 missing")
+    }
+}

@@ -20,6 +20,8 @@ public struct CheckDefinition: Sendable, Equatable {
     public var dependsOn: [String]
     /// The user to run as; nil is the default (`nobody` when the agent is root).
     public var user: String?
+    /// Levels of vitals' own on the plugin's perfdata, in the plugin's units.
+    public var thresholds: [PerfThreshold] = []
     /// Where it was defined ("checks.d/web.yaml:3:3").
     public var source: String
 
@@ -52,4 +54,50 @@ public enum CompiledChecks {
     ]
 
     public static var names: Set<String> { Set(definitions.map(\.name)) }
+}
+
+/// A level of vitals' own on one perfdata value (in the unit the plugin writes): it can raise the
+/// plugin's state, never lower it.
+public struct PerfThreshold: Sendable, Equatable {
+    public var label: String
+    public var warning: Double?
+    public var critical: Double?
+    /// Lower is worse (free space) instead of higher (load).
+    public var below: Bool
+
+    public init(label: String, warning: Double? = nil, critical: Double? = nil, below: Bool = false) {
+        self.label = label
+        self.warning = warning
+        self.critical = critical
+        self.below = below
+    }
+}
+
+extension PluginResult {
+    /// The result with vitals' own levels applied: the worse of the plugin's state and the levels',
+    /// each crossing named in the message ("; load1 9.2 above critical 8").
+    public func applying(_ thresholds: [PerfThreshold]) -> PluginResult {
+        guard !thresholds.isEmpty else { return self }
+        var r = self
+        var notes: [String] = []
+        for t in thresholds {
+            guard let d = perfData.first(where: { $0.label == t.label }) else {
+                notes.append("perfdata \(t.label) missing")
+                continue
+            }
+            guard let v = d.value else { continue }
+            func crosses(_ level: Double?) -> Bool { level.map { t.below ? v < $0 : v > $0 } ?? false }
+            let word = t.below ? "below" : "above"
+            let shown = Units.formatNumber(v) + d.unit
+            if crosses(t.critical) {
+                r.severity = Severity.worst([r.severity, .critical])
+                notes.append("\(t.label) \(shown) \(word) critical \(Units.formatNumber(t.critical!))\(d.unit)")
+            } else if crosses(t.warning) {
+                r.severity = Severity.worst([r.severity, .warning])
+                notes.append("\(t.label) \(shown) \(word) warning \(Units.formatNumber(t.warning!))\(d.unit)")
+            }
+        }
+        if !notes.isEmpty { r.message += "; " + notes.joined(separator: "; ") }
+        return r
+    }
 }
