@@ -14,6 +14,8 @@ public struct CheckStatus: Sendable, Codable, Equatable {
     public var evaluatedAt: Double
     /// A change waiting for its debounce: "critical after 2 of 3 samples".
     public var pending: String?
+    /// A custom check's performance data, as its plugin wrote it (the metrics until /metrics).
+    public var perfdata: [PerfDatum]?
 
     public init(
         check: String, resource: String, severity: Severity, message: String, value: Double?, threshold: Double?,
@@ -31,7 +33,7 @@ public struct CheckStatus: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case check, resource, severity, message, value, threshold, since, pending
+        case check, resource, severity, message, value, threshold, since, pending, perfdata
         case evaluatedAt = "evaluated_at"
     }
 }

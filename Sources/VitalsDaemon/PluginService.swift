@@ -74,10 +74,11 @@ public final class PluginResults: Sendable {
                                 message: "no result for \(Units.formatDuration(.seconds(Int64(age.seconds)))) (interval \(Units.formatDuration(c.interval))); last: \(e.result.message)",
                                 value: nil, threshold: nil, since: e.finishedWall + limit.seconds, evaluatedAt: wall, pending: nil))
                     } else {
-                        out.append(
-                            CheckStatus(
-                                check: c.name, resource: "", severity: e.result.severity, message: e.result.message, value: nil, threshold: nil,
-                                since: e.sinceWall, evaluatedAt: e.finishedWall, pending: e.pending))
+                        var status = CheckStatus(
+                            check: c.name, resource: "", severity: e.result.severity, message: e.result.message, value: nil, threshold: nil,
+                            since: e.sinceWall, evaluatedAt: e.finishedWall, pending: e.pending)
+                        status.perfdata = e.result.perfData.isEmpty ? nil : e.result.perfData
+                        out.append(status)
                     }
                 } else if started.duration(to: now) > limit + c.interval {
                     out.append(

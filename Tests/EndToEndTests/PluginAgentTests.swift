@@ -28,6 +28,10 @@ import VitalsTestKit
               interval: 2s
               timeout: 1s
               labels: {team: web}
+            - name: loadavg
+              command: [/usr/lib/nagios/plugins/check_load, -w, "1000,1000,1000", -c, "2000,2000,2000"]
+              interval: 2s
+              timeout: 1s
             - name: depends_on_it
               command: [/usr/lib/nagios/plugins/check_dummy, "1", "never run"]
               interval: 2s
@@ -58,6 +62,14 @@ import VitalsTestKit
         }
         #expect(dependent?["message"] as? String == "not run: it depends on dummy_critical, which is critical", "\(dependent ?? [:])")
         #expect(muted, "the dependent check's alert is muted by its dependency")
+        var perf: [[String: Any]]?
+        for _ in 0..<50 where perf == nil {
+            let checks = (try? agent.get()["checks"] as? [[String: Any]]) ?? []
+            perf = checks.first { $0["check"] as? String == "loadavg" }?["perfdata"] as? [[String: Any]]
+            if perf == nil { usleep(100_000) }
+        }
+        #expect(perf?.map { $0["label"] as? String } == ["load1", "load5", "load15"], "the plugin's perfdata in the status: \(perf ?? [])")
+        #expect(perf?.first?["critical"] as? String == "2000")
         #expect(agent.stop() == 0)
     }
 

@@ -60,8 +60,9 @@ public struct PluginRange: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// One performance-data item: `'label'=value[UOM];[warn];[crit];[min];[max]`.
-public struct PerfDatum: Sendable, Equatable {
+/// One performance-data item: `'label'=value[UOM];[warn];[crit];[min];[max]`. In JSON the ranges
+/// are written as the plugin wrote them ("10:20", "@~:5").
+public struct PerfDatum: Sendable, Equatable, Codable {
     public var label: String
     /// nil when the plugin wrote `U` (the value could not be determined).
     public var value: Double?
@@ -83,6 +84,30 @@ public struct PerfDatum: Sendable, Equatable {
         self.critical = critical
         self.min = min
         self.max = max
+    }
+
+    private enum CodingKeys: String, CodingKey { case label, value, unit, warning, critical, min, max }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        label = try c.decode(String.self, forKey: .label)
+        value = try c.decodeIfPresent(Double.self, forKey: .value)
+        unit = try c.decodeIfPresent(String.self, forKey: .unit) ?? ""
+        warning = try c.decodeIfPresent(String.self, forKey: .warning).flatMap { PluginRange($0) }
+        critical = try c.decodeIfPresent(String.self, forKey: .critical).flatMap { PluginRange($0) }
+        min = try c.decodeIfPresent(Double.self, forKey: .min)
+        max = try c.decodeIfPresent(Double.self, forKey: .max)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(label, forKey: .label)
+        try c.encodeIfPresent(value, forKey: .value)
+        try c.encode(unit, forKey: .unit)
+        try c.encodeIfPresent(warning?.description, forKey: .warning)
+        try c.encodeIfPresent(critical?.description, forKey: .critical)
+        try c.encodeIfPresent(min, forKey: .min)
+        try c.encodeIfPresent(max, forKey: .max)
     }
 
     /// The value in base units (seconds, bytes), for thresholds of vitals' own.
