@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "vitals",
             dependencies: [
-                "VitalsDaemon", "VitalsPlugins", "VitalsConfig",
+                "VitalsDaemon", "VitalsPlugins", "VitalsConfig", "VitalsSamplers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

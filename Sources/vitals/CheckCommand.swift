@@ -3,18 +3,21 @@ import VitalsConfig
 import VitalsCore
 import VitalsDaemon
 import VitalsPlugins
+import VitalsSamplers
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `vitals check` and `vitals check run NAME`: run custom checks once, here, and show the result.
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Run every custom check once and exit with the worst state's code (0-3), like a Nagios plugin.",
+        abstract: "Run every check once and exit with the worst state's code (0-3), like a Nagios plugin.",
         discussion: """
-            Custom checks are monitoring-plugins executables defined in /etc/vitals/checks.d/*.yaml.
+            Built-in checks (cpu, memory, disk, ...) are sampled here twice a second apart and judged
+            by their levels without debounce; custom checks are monitoring-plugins executables
+            defined in /etc/vitals/checks.d/*.yaml, plus the compiled-in ones (failed_units, ...).
             Each runs as the agent would run it: argv without a shell, a clean environment, its
             timeout, resource limits, as user nobody when run as root, and only when the file and
             every directory above it belong to root and nobody else can write them.
@@ -23,35 +26,71 @@ struct CheckCommand: ParsableCommand {
             Examples:
               vitals check
               vitals check run http_local
-              vitals check --checks-dir ./checks.d
+              vitals check --checks-dir ./checks.d --custom-only
             """,
         subcommands: [All.self, Run.self], defaultSubcommand: All.self)
 
-    struct All: ParsableCommand {
+    struct All: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "all", abstract: "Run every custom check once (the default); exit with the worst state's code.")
+            commandName: "all",
+            abstract: "Run every check once, built-in and custom (the default); exit with the worst state's code.")
 
-        @Option(help: "The directory of check definitions.")
-        var checksDir: String = ChecksLoader.defaultDirectory
+        @Option(help: "Configuration file (default /etc/vitals/vitals.yaml when it exists, else embedded defaults).")
+        var config: String?
 
-        func run() throws { try CheckCommand.runAll(checksDir) }
+        @Option(help: "The directory of check definitions (default: plugins.directory of the configuration).")
+        var checksDir: String?
+
+        @Flag(help: "Only the custom checks (not cpu, memory, disk, ... sampled here).")
+        var customOnly = false
+
+        func run() async throws {
+            var overrides: [EnvironmentOverrides.Override] = []
+            if let checksDir { overrides.append(.init(source: .commandLine("--checks-dir"), path: ["plugins", "directory"], value: checksDir)) }
+            let loaded: LoadedConfig
+            do {
+                loaded = try ConfigLoader.load(path: config, environment: DefaultPaths.environment(), options: overrides)
+            } catch {
+                printError(error.description)
+                throw ExitCode(3)
+            }
+            var rows: [[String]] = [["CHECK", "RESOURCE", "STATE", "MESSAGE"]]
+            var worst = Severity.ok
+            if !customOnly {
+                for s in await CheckCommand.builtinStatuses(loaded.config) {
+                    worst = Severity.worst([worst, s.severity])
+                    rows.append([s.check, s.resource, s.severity.rawValue, s.message])
+                }
+            }
+            for c in loaded.config.checks {
+                let (result, _) = CheckCommand.execute(c)
+                worst = Severity.worst([worst, result.severity])
+                rows.append([c.name, "", result.severity.rawValue, result.message])
+            }
+            guard rows.count > 1 else {
+                print("UNKNOWN: no checks (the built-in ones are off and none is defined in \(loaded.config.plugins.directory))")
+                throw ExitCode(3)
+            }
+            print(TextTable.render(rows), terminator: "")
+            throw ExitCode(worst.pluginExitCode)
+        }
     }
 
-    static func runAll(_ checksDir: String) throws {
-        let checks = try CheckCommand.load(checksDir)
-        guard !checks.isEmpty else {
-            print("UNKNOWN: no checks defined in \(checksDir)")
-            throw ExitCode(3)
+    /// The built-in checks evaluated once, here: two samples a second apart (rates and CPU need
+    /// two), levels without debounce (there is no history to debounce over).
+    static func builtinStatuses(_ config: Config) async -> [CheckStatus] {
+        let cycle = SamplingCycle.standard(config: config)
+        _ = await cycle.run(cycle: 1, timestamp: WallClock.now(), at: .now)
+        try? await Task.sleep(for: .seconds(1))
+        let snapshot = await cycle.run(cycle: 2, timestamp: WallClock.now(), at: .now)
+        var evaluator = CheckEvaluator<ContinuousClock.Instant>()
+        for obs in snapshot.observations() {
+            guard var spec = config.spec(for: obs.key), spec.enabled else { continue }
+            spec.raiseAfter = .samples(1)
+            spec.clearAfter = .samples(1)
+            _ = evaluator.evaluate(obs, spec: spec, at: .now, timestamp: snapshot.timestamp)
         }
-        var worst = Severity.ok
-        var lines: [[String]] = [["CHECK", "STATE", "TOOK", "MESSAGE"]]
-        for c in checks {
-            let (result, took) = CheckCommand.execute(c)
-            worst = Severity.worst([worst, result.severity])
-            lines.append([c.name, result.severity.rawValue, Units.formatDuration(took), result.message])
-        }
-        print(TextTable.render(lines), terminator: "")
-        throw ExitCode(worst.pluginExitCode)
+        return evaluator.statuses
     }
 
     struct Run: ParsableCommand {

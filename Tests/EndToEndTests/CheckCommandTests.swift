@@ -29,6 +29,10 @@ import VitalsTestKit
         let all = try vitals(["check", "--checks-dir", checks])
         #expect(all.status == 2, "the worst state is critical: \(all.out)\(all.err)")
         let lines = all.out.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("memory ") }, "the built-in checks, sampled here: \(all.out)")
+        #expect(lines.contains { $0.hasPrefix("disk ") && $0.contains(" / ") })
+        let custom = try vitals(["check", "--checks-dir", checks, "--custom-only"])
+        #expect(custom.status == 2 && !custom.out.contains("\nmemory "), "\(custom.out)")
         #expect(lines.contains { $0.hasPrefix("loadavg_plugin ") && $0.contains(" ok ") && $0.contains("LOAD OK") }, "\(all.out)")
         #expect(lines.contains { $0.hasPrefix("broken_thing ") && $0.contains(" critical ") && $0.contains("the thing is broken") })
         if getuid() == 0 {
