@@ -8,6 +8,8 @@ public import VitalsCore
 /// channel; the network channels come with the delivery issue.
 public struct AlertDispatcher: Sendable {
     var pipeline: AlertPipeline<ContinuousClock.Instant>
+    /// What the state file holds now, without the readings (see `process`).
+    var written: (alerts: [PersistedAlert], storm: StormGuard)?
     let store: AlertStore?
     let controls: ControlStore
     let instance: String
@@ -26,7 +28,9 @@ public struct AlertDispatcher: Sendable {
         self.logger = logger
         self.state = state
         restore(now: now, wall: wall)
-        state.recordAlerts(pipeline.engine.export(wall: wall, now: now))
+        let exported = pipeline.engine.export(wall: wall, now: now)
+        written = (exported.map(\.withoutReadings), pipeline.storm)
+        state.recordAlerts(exported)
     }
 
     /// Reads the silences and acknowledgements left by the previous run, before the status
@@ -88,15 +92,18 @@ public struct AlertDispatcher: Sendable {
                 dependencies[labels(c.name, "").fingerprint] = labels(d, "").fingerprint
             }
         }
-        let before = pipeline.engine.export(wall: wall, now: now)
-        let stormBefore = pipeline.storm
         let outcome = pipeline.process(
             results, controls: controls.current, policy: config.alerts, notify: config.notify, now: now, wall: wall, dependencies: dependencies)
         endAcknowledgements(outcome.endedAcknowledgements, wall: wall)
         let exported = pipeline.engine.export(wall: wall, now: now)
-        if exported != before || pipeline.storm != stormBefore, let store {
+        // Written through when anything a restart needs changed; the readings (message, value,
+        // threshold) change nearly every cycle and the next cycle after a restart brings fresh
+        // ones, so they alone cause no write (and no fsync every cycle).
+        let persistent = exported.map(\.withoutReadings)
+        if let store, written.map({ $0.alerts != persistent || $0.storm != pipeline.storm }) ?? true {
             do {
                 try store.save(exported, storm: pipeline.storm)
+                written = (persistent, pipeline.storm)
             } catch {
                 logger.error(
                     "cannot write the alert state; alerts continue in memory but a restart would forget them",
@@ -175,5 +182,16 @@ public struct AlertDispatcher: Sendable {
             : n.reason == .escalated
                 ? "alert \(n.severity) (escalated to step \(n.step)): \(n.message)" : "alert \(n.severity) (\(n.reason)): \(n.message)"
         logger.log(level: level, "\(text)", metadata: meta)
+    }
+}
+
+extension PersistedAlert {
+    /// The alert without its latest reading: what must survive a restart.
+    var withoutReadings: PersistedAlert {
+        var p = self
+        p.message = ""
+        p.value = nil
+        p.threshold = nil
+        return p
     }
 }
