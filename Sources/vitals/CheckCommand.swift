@@ -35,25 +35,13 @@ struct CheckCommand: AsyncParsableCommand {
             commandName: "all",
             abstract: "Run every check once, built-in and custom (the default); exit with the worst state's code.")
 
-        @Option(help: "Configuration file (default /etc/vitals/vitals.yaml when it exists, else embedded defaults).")
-        var config: String?
-
-        @Option(help: "The directory of check definitions (default: plugins.directory of the configuration).")
-        var checksDir: String?
+        @OptionGroup var options: CheckOptions
 
         @Flag(help: "Only the custom checks (not cpu, memory, disk, ... sampled here).")
         var customOnly = false
 
         func run() async throws {
-            var overrides: [EnvironmentOverrides.Override] = []
-            if let checksDir { overrides.append(.init(source: .commandLine("--checks-dir"), path: ["plugins", "directory"], value: checksDir)) }
-            let loaded: LoadedConfig
-            do {
-                loaded = try ConfigLoader.load(path: config, environment: DefaultPaths.environment(), options: overrides)
-            } catch {
-                printError(error.description)
-                throw ExitCode(3)
-            }
+            let loaded = try options.load()
             var rows: [[String]] = [["CHECK", "RESOURCE", "STATE", "MESSAGE"]]
             var worst = Severity.ok
             if !customOnly {
@@ -95,18 +83,19 @@ struct CheckCommand: AsyncParsableCommand {
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run one custom check once; print its state, message, long output and perfdata; exit with its code.")
+            abstract: "Run one custom or compiled-in check once; print its state, message, long output and perfdata; exit with its code.")
 
-        @Option(help: "The directory of check definitions.")
-        var checksDir: String = ChecksLoader.defaultDirectory
+        @OptionGroup var options: CheckOptions
 
         @Argument(help: "The check's name.")
         var name: String
 
         func run() throws {
-            let checks = try CheckCommand.load(checksDir)
+            let loaded = try options.load()
+            let checks = loaded.config.checks
             guard let c = checks.first(where: { $0.name == name }) else {
-                printError("vitals: no check named \(name) in \(checksDir); defined: \(checks.map(\.name).joined(separator: ", "))")
+                printError(
+                    "vitals: no check named \(name) in \(loaded.config.plugins.directory); defined: \(checks.map(\.name).joined(separator: ", "))")
                 throw ExitCode(3)
             }
             let (r, took) = CheckCommand.execute(c)
@@ -128,13 +117,25 @@ struct CheckCommand: AsyncParsableCommand {
         }
     }
 
-    /// The compiled-in checks, then the directory's.
-    static func load(_ dir: String) throws -> [CheckDefinition] {
-        do {
-            return CompiledChecks.definitions + (try ChecksLoader.load(directory: dir))
-        } catch {
-            printError(error.description)
-            throw ExitCode(3)
+    /// The configuration the agent would read, with `--checks-dir` in place of
+    /// `plugins.directory`: its `checks` are the compiled-in ones (unless turned off) and the
+    /// directory's, composed as for the agent.
+    struct CheckOptions: ParsableArguments {
+        @Option(help: "Configuration file (default /etc/vitals/vitals.yaml when it exists, else embedded defaults).")
+        var config: String?
+
+        @Option(help: "The directory of check definitions (default: plugins.directory of the configuration).")
+        var checksDir: String?
+
+        func load() throws -> LoadedConfig {
+            var overrides: [EnvironmentOverrides.Override] = []
+            if let checksDir { overrides.append(.init(source: .commandLine("--checks-dir"), path: ["plugins", "directory"], value: checksDir)) }
+            do {
+                return try ConfigLoader.load(path: config, environment: DefaultPaths.environment(), options: overrides)
+            } catch {
+                printError(error.description)
+                throw ExitCode(3)
+            }
         }
     }
 
