@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Delivery: TLS for SMTP (STARTTLS, implicit) and the HTTP client for webhooks and Alertmanager.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         // Tests only: property-based checks of the alert engine's invariants.
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -52,9 +55,21 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "VitalsNotify",
+            dependencies: [
+                "VitalsCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "VitalsDaemon",
             dependencies: [
-                "VitalsCore", "VitalsConfig", "VitalsProcFS", "VitalsSamplers", "VitalsSystemd", "VitalsServer", "VitalsPlugins",
+                "VitalsCore", "VitalsConfig", "VitalsProcFS", "VitalsSamplers", "VitalsSystemd", "VitalsServer", "VitalsPlugins", "VitalsNotify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -66,8 +81,11 @@ let package = Package(
         .executableTarget(
             name: "vitals",
             dependencies: [
-                "VitalsDaemon", "VitalsPlugins", "VitalsConfig", "VitalsSamplers",
+                "VitalsDaemon", "VitalsPlugins", "VitalsConfig", "VitalsSamplers", "VitalsNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -95,6 +113,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VitalsNotifyTests",
+            dependencies: ["VitalsNotify", "VitalsDaemon", "VitalsTestKit", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,7 +3,6 @@ public import VitalsCore
 /// The notification sections: `channels:`, `routes:`, and the grouping, storm-limit and
 /// inhibition keys of `alerts:`.
 extension ConfigDecoder {
-    static let channelKeys = ["type", "max_alerts_per_hour"]
     static let routeKeys = ["name", "match", "steps"]
     static let stepKeys = ["after", "channels"]
     static let inhibitKeys = ["source", "target", "equal"]
@@ -48,7 +47,8 @@ extension ConfigDecoder {
                     continue
                 }
                 let path = "channels.\(name)"
-                guard let cf = fields(value, path, known: Self.channelKeys) else { continue }
+                let kind = value.mappingValue("type")?.scalar.flatMap(ChannelConfig.Kind.init(rawValue:))
+                guard let cf = fields(value, path, known: Self.channelKeys(kind)) else { continue }
                 guard let t = cf["type"] else {
                     issue(value, path, "needs a type: one of \(ChannelConfig.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
                     continue
@@ -56,7 +56,18 @@ extension ConfigDecoder {
                 guard let kindName = oneOf(t, "\(path).type", ChannelConfig.Kind.allCases.map(\.rawValue)) else { continue }
                 var c = ChannelConfig(name: name, kind: ChannelConfig.Kind(rawValue: kindName)!)
                 if let v = cf["max_alerts_per_hour"] { c.maxAlertsPerHour = limit(v, "\(path).max_alerts_per_hour") }
+                decodeChannelSettings(cf, node: value, path: path, into: &c)
                 channels.append(c)
+            }
+            for c in channels {
+                guard let fb = c.fallback else { continue }
+                let node = entries.first { $0.key.scalar == c.name }?.value ?? node
+                if fb == c.name {
+                    issue(node, "channels.\(c.name).fallback", "a channel cannot be its own fallback; name another channel, e.g. log")
+                } else if !channels.contains(where: { $0.name == fb }) {
+                    let hint = Suggest.closest(to: fb, in: channels.map(\.name)).map { "did you mean \"\($0)\"?" } ?? "channels are: \(channels.map(\.name).joined(separator: ", "))"
+                    issue(node, "channels.\(c.name).fallback", "no channel named \"\(fb)\"; \(hint)")
+                }
             }
             note("channels", node)
             n.channels = channels

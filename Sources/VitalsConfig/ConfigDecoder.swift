@@ -5,6 +5,8 @@ public import VitalsCore
 struct ConfigDecoder {
     var issues: [ConfigIssue] = []
     var provenance: [String: ConfigSource] = [:]
+    /// systemd's `$CREDENTIALS_DIRECTORY`, where `{credential: NAME}` secrets are read.
+    var credentialsDirectory: String? = nil
 
     static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "plugins", "thresholds"]
     static let alertKeys = [

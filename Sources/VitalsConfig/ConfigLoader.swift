@@ -60,6 +60,7 @@ public enum ConfigLoader {
         let (withEnv, envIssues) = EnvironmentOverrides.apply(environment, to: root)
         let (merged, optionIssues) = EnvironmentOverrides.apply(options, to: withEnv)
         var decoder = ConfigDecoder()
+        decoder.credentialsDirectory = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 }
         var config = decoder.decode(merged)
         var issues = (envIssues + optionIssues + decoder.issues).sorted { $0.source.order < $1.source.order }
         if readChecks {

@@ -50,6 +50,7 @@ public enum ConfigRenderer {
             r.section(1, ch.name)
             r.line(2, "type: \(ch.kind.rawValue)")
             r.line(2, "max_alerts_per_hour: \(ch.maxAlertsPerHour.map { "\($0)" } ?? "off")")
+            channelSettings(ch, into: &r)
         }
         r.section(0, "routes", comment: r.source("routes"))
         for route in c.notify.routes {
@@ -99,6 +100,53 @@ public enum ConfigRenderer {
 
     private static func matchers(_ m: [LabelMatcher]) -> String { list(m.map(\.description)) }
     private static func bytes(_ v: Double) -> String { Units.formatBytes(v).replacingSpace }
+    /// A channel's own settings; secrets print as `<secret>` with where they come from.
+    private static func channelSettings(_ ch: ChannelConfig, into r: inout Lines) {
+        func secret(_ s: Secret) -> String { "<secret>  # from \(s.source)" }
+        func auth(_ a: WebhookSettings.Auth) {
+            switch a {
+            case .none: break
+            case .bearer(let s): r.line(2, "bearer_token: \(secret(s))")
+            case .basic(let u, let p): r.line(2, "basic_auth: {user: \(quote(u)), password: <secret>}  # from \(p.source)")
+            }
+        }
+        if ch.kind != .log {
+            r.line(2, "retry: {initial: \(Units.formatDuration(ch.retry.initial)), max: \(Units.formatDuration(ch.retry.max)), max_age: \(Units.formatDuration(ch.retry.maxAge))}")
+            r.line(2, "breaker: {failures: \(ch.breaker.failures), recovery: \(Units.formatDuration(ch.breaker.recovery)), successes: \(ch.breaker.successes)}")
+        }
+        if let f = ch.fallback { r.line(2, "fallback: \(quote(f))") }
+        if let w = ch.webhook {
+            r.line(2, "url: \(quote(w.url))")
+            if !w.headers.isEmpty {
+                r.line(2, "headers:")
+                for h in w.headers { r.line(3, "\(h.name): \(quote(h.value.description))") }
+            }
+            auth(w.auth)
+            if let h = w.hmacSecret { r.line(2, "hmac_secret: \(secret(h))") }
+            r.line(2, "connect_timeout: \(Units.formatDuration(w.connectTimeout))")
+            r.line(2, "timeout: \(Units.formatDuration(w.timeout))")
+            if let c = w.caFile { r.line(2, "ca_file: \(quote(c))") }
+        }
+        if let a = ch.alertmanager {
+            r.line(2, "urls: \(list(a.urls))")
+            r.line(2, "timeout: \(Units.formatDuration(a.timeout))")
+            r.line(2, "resend_interval: \(Units.formatDuration(a.resendInterval))")
+            if let c = a.caFile { r.line(2, "ca_file: \(quote(c))") }
+            auth(a.auth)
+        }
+        if let m = ch.smtp {
+            r.line(2, "servers: \(list(m.servers.map(\.description)))")
+            r.line(2, "tls: \(m.tls.rawValue)")
+            if let c = m.caFile { r.line(2, "ca_file: \(quote(c))") }
+            if let u = m.username { r.line(2, "username: \(quote(u))") }
+            if let p = m.password { r.line(2, "password: \(secret(p))") }
+            r.line(2, "from: \(quote(m.from))")
+            r.line(2, "to: \(list(m.to))")
+            r.line(2, "timeout: \(Units.formatDuration(m.timeout))")
+            if let h = m.helo { r.line(2, "helo: \(quote(h))") }
+        }
+    }
+
     private static func list(_ l: [String]) -> String { "[" + l.map(quote).joined(separator: ", ") + "]" }
     private static func quote(_ s: String) -> String {
         s.contains(where: { " :#[]{},'\"".contains($0) }) ? "\"\(s)\"" : s

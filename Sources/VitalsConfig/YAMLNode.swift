@@ -44,6 +44,12 @@ public struct YAMLNode: Sendable {
         return nil
     }
 
+    /// The value of `key` when this is a mapping that has it.
+    func mappingValue(_ key: String) -> YAMLNode? {
+        if case .mapping(let pairs) = kind { return pairs.first { $0.key.scalar == key }?.value }
+        return nil
+    }
+
     /// A plain scalar meaning "nothing": `null`, `~`, `off`, or empty.
     public var isNull: Bool {
         if case .scalar(let s, let plain) = kind { return plain && ["", "null", "~", "off", "Null", "NULL"].contains(s) }

@@ -13,6 +13,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case alertNotification = "alert_notification"
     case alertStateProblem = "alert_state_problem"
     case alertControl = "alert_control"
+    case notificationSent = "notification_sent"
+    case deliveryFailed = "delivery_failed"
 
     /// The 128-bit journal MESSAGE_ID, as 32 hex digits.
     public var messageID: String {
@@ -29,6 +31,8 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .alertNotification: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0a"
         case .alertStateProblem: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0b"
         case .alertControl: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0c"
+        case .notificationSent: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0d"
+        case .deliveryFailed: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0e"
         }
     }
 }

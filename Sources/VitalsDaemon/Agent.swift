@@ -46,7 +46,23 @@ public enum Agent {
         }
         let controls = ControlStore(directory: controlsDirectory)
         AlertDispatcher.restoreControls(controls, logger: logger, wall: WallClock.now())
-        let routes = Routes(state: state, controls: controls, version: version, pid: getpid(), logger: logger)
+        let instance = Hostname.current()
+        let tracker = ProgressTracker()
+        let delivery = Delivery(store: controlsDirectory.map { OutboxStore(stateDirectory: $0) })
+        delivery.configure(loaded.config.notify.channels)
+        if let dir = controlsDirectory {
+            do {
+                try OutboxStore(stateDirectory: dir).prepare()
+                let (count, problems) = delivery.restore(wall: WallClock.now())
+                for p in problems { logger.error("\(p)", metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)"]) }
+                if count > 0 { logger.notice("outbox restored: \(count) message\(count == 1 ? "" : "s") still to deliver", metadata: ["outbox": "\(count)"]) }
+            } catch {
+                logger.error(
+                    "the outbox cannot be kept on disk; messages wait in memory only",
+                    metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", "error": "\(error.description)"])
+            }
+        }
+        let routes = Routes(state: state, controls: controls, version: version, pid: getpid(), logger: logger, delivery: delivery)
         let server =
             if let inherited = inheritedSocket {
                 StatusServer(inheritedDescriptor: inherited.descriptor, path: inherited.path, group: group, handler: { routes.handle($0) })
@@ -67,14 +83,16 @@ public enum Agent {
                 "config": "\(loaded.file ?? "none (embedded defaults)")", "interval": "\(Units.formatDuration(loaded.config.interval))",
                 "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
             ])
+        let deliveryService = DeliveryService(delivery: delivery, state: state, group: group, logger: logger, instance: instance, wallNow: WallClock.now, tracker: tracker)
+        tracker.register("delivery", deadline: .seconds(30))
         let alerts = AlertDispatcher(
-            policy: loaded.config.alerts, store: store, controls: controls, instance: Hostname.current(), logger: logger, state: state, now: .now, wall: WallClock.now())
-        let tracker = ProgressTracker()
+            policy: loaded.config.alerts, store: store, controls: controls, instance: instance, logger: logger, state: state, now: .now, wall: WallClock.now(),
+            delivery: delivery, poke: { deliveryService.poke() })
         tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
         let pluginResults = PluginResults()
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles,
-            tracker: tracker, alerts: alerts, plugins: pluginResults)
+            tracker: tracker, alerts: alerts, plugins: pluginResults, delivery: delivery)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),
@@ -83,6 +101,7 @@ public enum Agent {
                 service: PluginService(
                     state: state, results: pluginResults, logger: logger, wallNow: WallClock.now, environment: DefaultPaths.environment()),
                 successTerminationBehavior: .ignore),
+            .init(service: deliveryService, successTerminationBehavior: .ignore),
             .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger), successTerminationBehavior: .ignore),
         ]
         if let logFlush {

@@ -15,12 +15,17 @@ public struct AlertDispatcher: Sendable {
     let instance: String
     let logger: Logger
     let state: AgentState
+    /// The outbox of the durable channels, and how to wake their delivery.
+    let delivery: Delivery?
+    let poke: @Sendable () -> Void
 
     /// Restores the state left by the previous run (a corrupt file is moved aside and logged).
     public init(
         policy: AlertPolicy, store: AlertStore?, controls: ControlStore, instance: String, logger: Logger, state: AgentState,
-        now: ContinuousClock.Instant, wall: Double
+        now: ContinuousClock.Instant, wall: Double, delivery: Delivery? = nil, poke: @escaping @Sendable () -> Void = {}
     ) {
+        self.delivery = delivery
+        self.poke = poke
         pipeline = AlertPipeline(policy: policy)
         self.store = store
         self.controls = controls
@@ -112,7 +117,8 @@ public struct AlertDispatcher: Sendable {
         }
         state.recordAlerts(exported)
         for n in outcome.unrouted { log(n, channel: nil) }
-        for m in outcome.messages { deliver(m, config: config.notify) }
+        for m in outcome.messages { deliver(m, config: config.notify, wall: wall) }
+        if outcome.messages.contains(where: { config.notify.channel(named: $0.channel)?.isDurable ?? false }) { poke() }
     }
 
     /// Removes acknowledgements that ended (recovery, or a change of state for a plain one).
@@ -131,7 +137,7 @@ public struct AlertDispatcher: Sendable {
     }
 
     /// Hands a message to its channel.
-    private func deliver(_ m: ChannelMessage, config: NotifyConfig) {
+    private func deliver(_ m: ChannelMessage, config: NotifyConfig, wall: Double) {
         guard let channel = config.channel(named: m.channel) else {
             logger.error(
                 "a message for channel \(m.channel) has no channel to go to (it was removed from the configuration); its alerts follow in the log",
@@ -140,6 +146,26 @@ public struct AlertDispatcher: Sendable {
             return
         }
         switch channel.kind {
+        case .webhook, .smtp, .alertmanager:
+            // "Channel X is failing" goes out through the other channels, not through X.
+            var m = m
+            m.notifications.removeAll { $0.labels["check"] == "channel" && $0.labels["resource"] == channel.name }
+            guard !m.notifications.isEmpty || m.digest != nil else { return }
+            for n in m.notifications { log(n, channel: channel.name) }
+            guard let delivery else { return }
+            let (events, writeError) = delivery.enqueue(m, wall: wall)
+            for e in events {
+                if case .dropped(let ch, let count, let reason) = e {
+                    logger.error(
+                        "\(count) notification\(count == 1 ? "" : "s") dropped from the outbox of \(ch): \(reason)",
+                        metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(ch)", "dropped": "\(count)"])
+                }
+            }
+            if let error = writeError {
+                logger.error(
+                    "cannot write a message for \(channel.name) to the outbox; delivering it from memory (a restart now would lose it)",
+                    metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(channel.name)", "error": "\(error.description)"])
+            }
         case .log:
             for n in m.notifications { log(n, channel: channel.name) }
             if let d = m.digest {
@@ -166,6 +192,7 @@ public struct AlertDispatcher: Sendable {
             LogKey.severity: "\(n.severity)",
             LogKey.check: "\(n.labels["check"] ?? "")",
             "sequence": "\(n.sequence)",
+            "key": "\(n.idempotencyKey)",
             LogKey.channel: "\(channel ?? "none")",
             "step": "\(n.step)",
         ]

@@ -19,12 +19,14 @@ public struct Routes: Sendable {
     let now: @Sendable () -> ContinuousClock.Instant
     let controls: ControlStore
     let controlRoutes: ControlRoutes
+    let delivery: Delivery?
 
     public init(
         state: AgentState, controls: ControlStore = ControlStore(directory: nil), version: String, pid: Int32,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, wall: @escaping @Sendable () -> Double = WallClock.now,
-        logger: Logger? = nil
+        logger: Logger? = nil, delivery: Delivery? = nil
     ) {
+        self.delivery = delivery
         self.state = state
         self.version = version
         self.pid = pid
@@ -36,7 +38,7 @@ public struct Routes: Sendable {
     /// Answers one request.
     public func handle(_ request: StatusRequest) -> StatusReply {
         if let reply = controlRoutes.handle(request) { return reply }
-        let routes = ["/v1/status", "/v1/health", "/v1/alerts", "/v1/silences"]
+        let routes = ["/v1/status", "/v1/health", "/v1/alerts", "/v1/silences", "/v1/channels", "/metrics"]
         guard routes.contains(request.path) else {
             return .error(404, "no route \(request.path); try \(routes.joined(separator: ", "))")
         }
@@ -47,6 +49,12 @@ public struct Routes: Sendable {
         switch request.path {
         case "/v1/status": return json(status(c))
         case "/v1/alerts": return json(AlertsDocument(c.alerts, controls: controls.current, wall: controlRoutes.wall()))
+        case "/v1/channels": return json(ChannelsDocument(config: c.config.notify, delivery: delivery?.channels ?? []))
+        case "/metrics":
+            var fresh = c
+            fresh.checks = status(c).checks
+            let text = MetricsDocument.render(fresh, channels: delivery?.channels ?? [], version: version)
+            return StatusReply(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
         default: return json(health(c))
         }
     }

@@ -18,6 +18,7 @@ public struct SamplingService: Service {
     let tracker: ProgressTracker?
     let alerts: AlertDispatcher?
     let plugins: PluginResults?
+    let delivery: Delivery?
 
     /// The longest a healthy sampling loop stays silent: two intervals plus the statvfs deadline.
     public static func deadline(_ config: Config) -> Duration { config.interval * 2 + config.effectiveStatvfsTimeout }
@@ -26,8 +27,9 @@ public struct SamplingService: Service {
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
         wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
-        alerts: AlertDispatcher? = nil, plugins: PluginResults? = nil
+        alerts: AlertDispatcher? = nil, plugins: PluginResults? = nil, delivery: Delivery? = nil
     ) {
+        self.delivery = delivery
         self.plugins = plugins
         self.tracker = tracker
         self.alerts = alerts
@@ -68,6 +70,7 @@ public struct SamplingService: Service {
             let ended = clock.now
             let took = started.duration(to: ended)
             let statuses = evaluator.statuses + (plugins?.statuses(config.checks, now: ended, wall: wallNow()) ?? [])
+                + (delivery?.statuses(wall: wallNow()) ?? [])
             state.recordCycle(snapshot, checks: statuses, took: took, endedAt: ended)
             alerts?.process(statuses, config: config, now: ended, wall: wallNow())
             tracker?.register("sampling", deadline: Self.deadline(state.config))

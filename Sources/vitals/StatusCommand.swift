@@ -23,6 +23,7 @@ struct StatusCommand: ParsableCommand {
               vitals status
               vitals status --json | jq '.checks[] | select(.severity != "ok")'
               vitals status --health
+              vitals status --channels          # delivery: breaker, queue, last error per channel
             """)
 
     @OptionGroup var common: CommonOptions
@@ -33,10 +34,22 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Show the agent's own health (GET /v1/health).")
     var health = false
 
+    @Flag(help: "Show the notification channels' delivery state (GET /v1/channels).")
+    var channels = false
+
     @Flag(help: "Never colour the output.")
     var noColor = false
 
     func run() throws {
+        if channels {
+            let reply = try common.fetch("/v1/channels")
+            if json {
+                print(reply.text, terminator: "")
+            } else if let doc = try? JSONDecoder().decode(ChannelsDocument.self, from: Data(reply.body)) {
+                print(StatusTable.channels(doc, now: WallClock.now()), terminator: "")
+            }
+            return
+        }
         let reply = try common.fetch(health ? "/v1/health" : "/v1/status")
         if json {
             print(reply.text, terminator: "")
@@ -52,10 +65,36 @@ struct StatusCommand: ParsableCommand {
             } else {
                 let doc = try decoder.decode(StatusDocument.self, from: Data(reply.body))
                 print(StatusTable.render(doc, now: WallClock.now(), color: color), terminator: "")
+                // The channels that deliver over the network, when there are any.
+                if let r = try? StatusClient.request("GET", "/v1/channels", socket: common.socket ?? DefaultPaths.clientSocket(environment: env)),
+                    r.status == 200, let doc = try? JSONDecoder().decode(ChannelsDocument.self, from: Data(r.body)),
+                    doc.channels.contains(where: { $0.type != "log" })
+                {
+                    print("\n" + StatusTable.channels(doc, now: WallClock.now()), terminator: "")
+                }
             }
         } catch {
             printError("vitals: cannot read the agent's reply: \(error)")
             throw ExitCode(1)
         }
+    }
+}
+
+/// `vitals metrics`: the Prometheus text of GET /metrics.
+struct MetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "Print the agent's metrics in the Prometheus text format (GET /metrics).",
+        discussion: """
+            The same text Prometheus scrapes. Examples:
+              vitals metrics | grep '^vitals_disk_used_percent'
+              curl --unix-socket /run/vitals/vitals.sock http://localhost/metrics
+              vitals metrics | promtool check metrics
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        print(try common.fetch("/metrics").text, terminator: "")
     }
 }

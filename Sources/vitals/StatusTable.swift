@@ -55,3 +55,16 @@ enum StatusTable {
         return "\u{1B}[\(code)m\(text)\u{1B}[0m"
     }
 }
+
+extension StatusTable {
+    /// The channels' delivery state: breaker, queue, counts, last error.
+    static func channels(_ doc: ChannelsDocument, now: Double) -> String {
+        var rows = [["CHANNEL", "TYPE", "BREAKER", "QUEUED", "DELIVERED", "FAILED", "GIVEN UP", "LAST ERROR"]]
+        for c in doc.channels {
+            let givenUp = c.givenUp.values.reduce(0, +)
+            let error = c.lastError.map { e in "\(c.lastErrorAt.map { ago(now - $0) + " ago: " } ?? "")\(e)" } ?? "-"
+            rows.append([c.name, c.type, c.breaker, "\(c.queued)", "\(c.delivered)", "\(c.failedAttempts)", "\(givenUp)", error])
+        }
+        return TextTable.render(rows)
+    }
+}

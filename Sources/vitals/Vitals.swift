@@ -19,6 +19,6 @@ struct Vitals: AsyncParsableCommand {
             e.g. VITALS_INTERVAL=30s, VITALS_THRESHOLDS__DISK__CRITICAL=97.
             """,
         version: Agent.version,
-        subcommands: [AgentCommand.self, StatusCommand.self, AlertsCommand.self, SilenceCommand.self, AckCommand.self, CheckCommand.self, ConfigCommand.self]
+        subcommands: [AgentCommand.self, StatusCommand.self, AlertsCommand.self, SilenceCommand.self, AckCommand.self, CheckCommand.self, ConfigCommand.self, TestNotifyCommand.self, MetricsCommand.self]
     )
 }

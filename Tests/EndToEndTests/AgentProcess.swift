@@ -6,7 +6,8 @@ final class AgentProcess: @unchecked Sendable {
     let process = Process()
     let socket: String
     let dir: String
-    let stderrPipe = Pipe()
+    /// The agent's stderr goes to a file (a pipe nobody reads would fill and block the agent).
+    let logPath: String
 
     static var binary: String {
         ProcessInfo.processInfo.environment["TEST_VITALS_BINARY"] ?? Fixtures.packageRoot + "/.build/debug/vitals"
@@ -23,6 +24,8 @@ final class AgentProcess: @unchecked Sendable {
     init(arguments: [String], dir: String, environment: [String: String] = [:], launcher: [String] = []) throws {
         self.dir = dir
         socket = dir + "/vitals.sock"
+        logPath = dir + "/agent-\(UUID().uuidString.prefix(8)).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
         // State stays in the test's directory unless the test names its own (never the host's
         // /var/lib/vitals when tests run as root).
         let state = arguments.contains("--state-dir") || environment["STATE_DIRECTORY"] != nil ? [] : ["--state-dir", dir + "/state"]
@@ -40,7 +43,7 @@ final class AgentProcess: @unchecked Sendable {
         env["VITALS_PLUGINS__BUILTIN_CHECKS"] = "false"
         env.merge(environment) { _, b in b }
         process.environment = env
-        process.standardError = stderrPipe
+        process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
     }
@@ -91,9 +94,14 @@ final class AgentProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// What the agent wrote to stderr so far.
     func stderrText() -> String {
-        if process.isRunning { return "(still running)" }
-        return String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// The JSON log lines written so far.
+    func logLines() -> [[String: String]] {
+        stderrText().split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
     }
 
     deinit {

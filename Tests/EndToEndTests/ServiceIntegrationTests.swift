@@ -77,7 +77,7 @@ import VitalsTestKit
         for command in [
             ["agent"], ["status"], ["alerts"], ["silence", "add"], ["silence", "list"], ["silence", "expire"], ["ack"], ["check"], ["check", "run"],
             ["config", "check"],
-            ["config", "show"],
+            ["config", "show"], ["test-notify"], ["metrics"],
         ] {
             let help = try run(AgentProcess.binary, command + ["--help"])
             let options = Set(help.matches(of: /--[a-z][a-z-]+/).map { String($0.output) }).subtracting(["--help"])

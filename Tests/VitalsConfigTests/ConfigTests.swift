@@ -104,7 +104,7 @@ import VitalsTestKit
         let text = """
             channels:
               ops-mail:
-                type: smtp
+                type: pager
               log:
                 type: log
             routes:
@@ -117,7 +117,7 @@ import VitalsTestKit
         let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(text: text, name: "v.yaml") }
         let lines = e?.description.split(separator: "\n").map(String.init) ?? []
         #expect(lines.count == 5)
-        #expect(lines.first?.hasPrefix("v.yaml:3:11: channels.ops-mail.type: expected one of log, got \"smtp\"") == true)
+        #expect(lines.first?.hasPrefix("v.yaml:3:11: channels.ops-mail.type: expected one of log, webhook, smtp, alertmanager, got \"pager\"") == true)
         #expect(lines.contains { $0.hasPrefix("v.yaml:7:12: routes[0].match[0]: \"(\" in resource=~( is not a valid regular expression") })
         #expect(lines.contains("v.yaml:9:16: routes[0].steps[0].after: the first step goes out at once; remove after here (later steps count from the first notification)"))
         #expect(lines.contains("v.yaml:10:19: routes[0].steps[0].channels: no channel named \"logg\"; did you mean \"log\"?"))

@@ -224,3 +224,29 @@ public enum AlertLabels {
         return LabelSet(["alertname": "Vitals" + camel, "instance": instance, "check": check, "resource": resource])
     }
 }
+
+extension AlertNotification {
+    /// A notification made outside the engine (a test message, a test's fixture).
+    public init(
+        fingerprint: Fingerprint, labels: LabelSet, severity: Severity, previous: Severity? = nil, reason: NotificationReason, message: String,
+        value: Double? = nil, threshold: Double? = nil, startsAt: Double, at: Double, duration: Duration? = nil, worstSeverity: Severity? = nil,
+        worstValue: Double? = nil, sequence: UInt64, flapPercent: Double? = nil, route: String? = nil
+    ) {
+        self.fingerprint = fingerprint
+        self.labels = labels
+        self.severity = severity
+        self.previous = previous
+        self.reason = reason
+        self.message = message
+        self.value = value
+        self.threshold = threshold
+        self.startsAt = startsAt
+        self.at = at
+        self.duration = duration
+        self.worstSeverity = worstSeverity
+        self.worstValue = worstValue
+        self.sequence = sequence
+        self.flapPercent = flapPercent
+        self.route = route
+    }
+}

@@ -1,22 +1,49 @@
-/// A channel: where messages go. This issue brings the `log` kind (the agent's own log, the
-/// journal under systemd); webhook, SMTP and Alertmanager come with delivery.
+/// A channel: where messages go, and how they are delivered there.
 public struct ChannelConfig: Sendable, Equatable {
     /// What kind of channel it is.
     public enum Kind: String, Sendable, CaseIterable {
         /// Each notification as a structured log entry (MESSAGE_ID vitals-alert-notification).
         case log
+        /// An HTTP POST of Alertmanager's webhook JSON (version 4).
+        case webhook
+        /// Mail through an SMTP server (or a failover list of them).
+        case smtp
+        /// Alerts pushed to one or more Alertmanagers (`POST /api/v2/alerts`), re-sent while firing.
+        case alertmanager
     }
 
     public var name: String
     public var kind: Kind
     /// The most alerts this channel sends in any hour; the rest are folded into a digest.
     public var maxAlertsPerHour: Int?
+    /// The kind's own settings (nil for `log`).
+    public var webhook: WebhookSettings?
+    public var smtp: SMTPSettings?
+    public var alertmanager: AlertmanagerSettings?
+    /// Where this channel's messages go while its circuit breaker is open.
+    public var fallback: String?
+    public var retry: RetryPolicy
+    public var breaker: CircuitBreaker<ContinuousClock.Instant>.Settings
 
-    public init(name: String, kind: Kind, maxAlertsPerHour: Int? = nil) {
+    public init(
+        name: String, kind: Kind, maxAlertsPerHour: Int? = nil, webhook: WebhookSettings? = nil, smtp: SMTPSettings? = nil,
+        alertmanager: AlertmanagerSettings? = nil, fallback: String? = nil, retry: RetryPolicy = RetryPolicy(),
+        breaker: CircuitBreaker<ContinuousClock.Instant>.Settings = .init()
+    ) {
         self.name = name
         self.kind = kind
         self.maxAlertsPerHour = maxAlertsPerHour
+        self.webhook = webhook
+        self.smtp = smtp
+        self.alertmanager = alertmanager
+        self.fallback = fallback
+        self.retry = retry
+        self.breaker = breaker
     }
+
+    /// Whether messages for this channel go through the durable outbox (every kind but `log`,
+    /// which the journal already keeps).
+    public var isDurable: Bool { kind != .log }
 }
 
 /// One step of a route: its channels, and when it fires after the incident's first notification

@@ -10,6 +10,14 @@ public struct ChannelMessage: Sendable, Equatable, Codable {
     /// Unix time the message was formed.
     public var at: Double
 
+    public init(channel: String, notifications: [AlertNotification], digest: Digest? = nil, limitReached: Bool = false, at: Double) {
+        self.channel = channel
+        self.notifications = notifications
+        self.digest = digest
+        self.limitReached = limitReached
+        self.at = at
+    }
+
     /// `<channel>:<first idempotency key>+<count>`: the same message always has the same key.
     public var key: String {
         let first = notifications.first?.idempotencyKey ?? "digest-\(Int(at))"

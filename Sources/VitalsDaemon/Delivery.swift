@@ -1,0 +1,284 @@
+public import VitalsCore
+public import VitalsNotify
+import Synchronization
+
+/// The delivery state of every channel: its queue (mirrored in the durable outbox), circuit
+/// breaker, retry schedule and counters. Shared by the dispatcher (which enqueues), the delivery
+/// service (which attempts) and the status socket (which reads). Decisions only, no network.
+public final class Delivery: Sendable {
+    /// The most messages the outbox holds; beyond it the oldest are dropped, logged and counted.
+    public static let maxMessages = 10_000
+    /// Upper bounds (s) of the delivery latency histogram buckets.
+    public static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600]
+
+    /// One channel's delivery state, as `GET /v1/channels` and `/metrics` show it.
+    public struct Channel: Sendable {
+        public var name: String
+        public var kind: ChannelConfig.Kind
+        public var queue: [OutboxEntry] = []
+        public var breaker: CircuitBreaker<ContinuousClock.Instant>
+        /// Attempts made for the message at the head of the queue.
+        public var headAttempts = 0
+        public var nextAttempt: ContinuousClock.Instant?
+        public var inFlight = false
+        public var lastError: String?
+        public var lastErrorWall: Double?
+        public var lastSuccessWall: Double?
+        /// Since when the breaker has been open (wall), for the channel's alert.
+        public var failingSinceWall: Double?
+        public var delivered: UInt64 = 0
+        public var failedAttempts: UInt64 = 0
+        /// Messages given up: not retryable, too old, or dropped when the outbox was full.
+        public var givenUp: [String: UInt64] = [:]
+        public var handedToFallback: UInt64 = 0
+        public var latencyCounts = [UInt64](repeating: 0, count: Delivery.latencyBuckets.count + 1)
+        public var latencySum = 0.0
+    }
+
+    /// Something the service logs (and the tests read) after a decision.
+    public enum Event: Sendable {
+        case delivered(channel: String, entry: OutboxEntry, detail: String, attempts: Int, latency: Double)
+        case retrying(channel: String, entry: OutboxEntry, reason: String, attempt: Int, wait: Duration)
+        case givenUp(channel: String, entry: OutboxEntry, reason: String)
+        case dropped(channel: String, count: Int, reason: String)
+        case breaker(channel: String, change: CircuitBreaker<ContinuousClock.Instant>.Change, reason: String?)
+        case handedOver(channel: String, to: String, count: Int)
+    }
+
+    /// Work the service should start: one attempt of one entry.
+    public struct Attempt: Sendable {
+        public var channel: String
+        public var entry: OutboxEntry
+        public var attempt: Int
+    }
+
+    private struct Contents {
+        var channels: [String: Channel] = [:]
+        var nextSeq: UInt64 = 1
+        var config: [String: ChannelConfig] = [:]
+    }
+
+    private let contents = Mutex(Contents())
+    let store: OutboxStore?
+
+    /// `store` nil keeps the outbox in memory only (no state directory).
+    public init(store: OutboxStore?) { self.store = store }
+
+    /// Applies the channels in force (at start and on reload); channels that left the
+    /// configuration keep their queue until it drains or is handed over.
+    public func configure(_ channels: [ChannelConfig]) {
+        contents.withLock { c in
+            c.config = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for ch in channels where ch.isDurable {
+                if c.channels[ch.name] == nil {
+                    c.channels[ch.name] = Channel(name: ch.name, kind: ch.kind, breaker: CircuitBreaker(settings: ch.breaker))
+                } else {
+                    c.channels[ch.name]!.breaker.settings = ch.breaker
+                    c.channels[ch.name]!.kind = ch.kind
+                }
+            }
+        }
+    }
+
+    /// Loads what the previous run left in the outbox.
+    public func restore(wall: Double) -> (count: Int, problems: [String]) {
+        guard let store else { return (0, []) }
+        let (entries, problems) = store.load(wall: wall)
+        contents.withLock { c in
+            for e in entries {
+                if c.channels[e.channel] == nil {
+                    let kind = c.config[e.channel]?.kind ?? .webhook
+                    c.channels[e.channel] = Channel(name: e.channel, kind: kind, breaker: CircuitBreaker(settings: c.config[e.channel]?.breaker ?? .init()))
+                }
+                c.channels[e.channel]!.queue.append(e)
+                c.nextSeq = max(c.nextSeq, e.seq + 1)
+            }
+        }
+        return (entries.count, problems)
+    }
+
+    /// Writes a message to the outbox (durably, before any attempt) and queues it. When the write
+    /// fails the message is still queued in memory (a restart now would lose it): `writeError`
+    /// says why. `events` are those of an overflow (the oldest messages dropped).
+    public func enqueue(_ m: ChannelMessage, wall: Double) -> (events: [Event], writeError: VitalsError?) {
+        let entry = contents.withLock { c -> OutboxEntry in
+            defer { c.nextSeq += 1 }
+            return OutboxEntry(seq: c.nextSeq, channel: m.channel, via: nil, createdWall: wall, message: m)
+        }
+        var writeError: VitalsError?
+        do {
+            try store?.write(entry)
+        } catch {
+            writeError = error
+        }
+        let events = contents.withLock { c -> [Event] in
+            if c.channels[m.channel] == nil {
+                let cfg = c.config[m.channel]
+                c.channels[m.channel] = Channel(name: m.channel, kind: cfg?.kind ?? .webhook, breaker: CircuitBreaker(settings: cfg?.breaker ?? .init()))
+            }
+            c.channels[m.channel]!.queue.append(entry)
+            return trim(&c)
+        }
+        return (events, writeError)
+    }
+
+    /// Drops the oldest messages beyond `maxMessages` (never one in flight).
+    private func trim(_ c: inout Contents) -> [Event] {
+        var total = c.channels.values.reduce(0) { $0 + $1.queue.count }
+        guard total > Self.maxMessages else { return [] }
+        var dropped: [String: Int] = [:]
+        while total > Self.maxMessages {
+            guard let (name, _) = c.channels.filter({ !$0.value.queue.isEmpty }).min(by: { oldestDroppable($0.value) < oldestDroppable($1.value) }) else { break }
+            let index = c.channels[name]!.inFlight ? 1 : 0
+            guard index < c.channels[name]!.queue.count else { break }
+            let e = c.channels[name]!.queue.remove(at: index)
+            if index == 0 { c.channels[name]!.headAttempts = 0 }
+            store?.remove(e.seq)
+            c.channels[name]!.givenUp["outbox_full", default: 0] += 1
+            dropped[name, default: 0] += 1
+            total -= 1
+        }
+        return dropped.map { .dropped(channel: $0.key, count: $0.value, reason: "the outbox holds at most \(Self.maxMessages) messages; the oldest were dropped") }
+    }
+
+    private func oldestDroppable(_ ch: Channel) -> UInt64 {
+        let i = ch.inFlight ? 1 : 0
+        return i < ch.queue.count ? ch.queue[i].seq : UInt64.max
+    }
+
+    /// The attempts that are due now: each channel's head message, when nothing of that channel
+    /// is in flight, its retry wait is over and its breaker lets it through. Messages older than
+    /// their channel's `max_age` are given up first; an open breaker hands the queue to the
+    /// channel's fallback when it has one.
+    public func due(now: ContinuousClock.Instant, wall: Double) -> (attempts: [Attempt], events: [Event]) {
+        contents.withLock { c in
+            var attempts: [Attempt] = []
+            var events: [Event] = []
+            for name in c.channels.keys.sorted() {
+                var ch = c.channels[name]!
+                defer { c.channels[name] = ch }
+                guard !ch.inFlight else { continue }
+                let cfg = c.config[name]
+                let maxAge = (cfg?.retry ?? RetryPolicy()).maxAge.seconds
+                while let head = ch.queue.first, wall - head.createdWall > maxAge {
+                    ch.queue.removeFirst()
+                    ch.headAttempts = 0
+                    ch.nextAttempt = nil
+                    store?.remove(head.seq)
+                    ch.givenUp["too_old", default: 0] += 1
+                    events.append(.givenUp(channel: name, entry: head, reason: "not delivered within max_age \(Units.formatDuration(.seconds(maxAge))) (last error: \(ch.lastError ?? "none"))"))
+                }
+                guard let head = ch.queue.first else { continue }
+                if let fb = cfg?.fallback, ch.breaker.isTripped, case .open = ch.breaker.state, c.config[fb] != nil {
+                    // Hand the whole queue over, in order, to the fallback.
+                    let moved = ch.queue
+                    ch.queue = []
+                    ch.headAttempts = 0
+                    ch.nextAttempt = nil
+                    ch.handedToFallback += UInt64(moved.count)
+                    var target = c.channels[fb] ?? Channel(name: fb, kind: c.config[fb]!.kind, breaker: CircuitBreaker(settings: c.config[fb]!.breaker))
+                    for var e in moved {
+                        e.via = e.via ?? name
+                        e.channel = fb
+                        if c.config[fb]!.isDurable {
+                            try? store?.write(e)
+                            target.queue.append(e)
+                        } else {
+                            store?.remove(e.seq)
+                            target.queue.append(e)
+                        }
+                    }
+                    c.channels[fb] = target
+                    events.append(.handedOver(channel: name, to: fb, count: moved.count))
+                    continue
+                }
+                if let next = ch.nextAttempt, now < next { continue }
+                let (allowed, change) = ch.breaker.allows(now: now)
+                if let change { events.append(.breaker(channel: name, change: change, reason: nil)) }
+                guard allowed else { continue }
+                ch.inFlight = true
+                attempts.append(Attempt(channel: name, entry: head, attempt: ch.headAttempts))
+            }
+            return (attempts, events)
+        }
+    }
+
+    /// Records what an attempt came to: success removes the message; a retryable failure
+    /// schedules the next attempt (backoff with full jitter, `random` in [0, 1)); any other
+    /// failure gives the message up.
+    public func complete(_ a: Attempt, outcome: DeliveryOutcome, now: ContinuousClock.Instant, wall: Double, random: Double) -> [Event] {
+        contents.withLock { c in
+            guard var ch = c.channels[a.channel] else { return [] }
+            defer { c.channels[a.channel] = ch }
+            ch.inFlight = false
+            var events: [Event] = []
+            let retry = c.config[a.channel]?.retry ?? RetryPolicy()
+            let isHead = ch.queue.first?.seq == a.entry.seq
+            switch outcome {
+            case .delivered(let detail):
+                if isHead { ch.queue.removeFirst() }
+                store?.remove(a.entry.seq)
+                ch.headAttempts = 0
+                ch.nextAttempt = nil
+                ch.delivered += 1
+                ch.lastSuccessWall = wall
+                let latency = max(0, wall - (a.entry.message.notifications.map(\.at).min() ?? a.entry.createdWall))
+                let bucket = Self.latencyBuckets.firstIndex { latency <= $0 } ?? Self.latencyBuckets.count
+                ch.latencyCounts[bucket] += 1
+                ch.latencySum += latency
+                if let change = ch.breaker.recordSuccess() {
+                    events.append(.breaker(channel: a.channel, change: change, reason: nil))
+                    if change == .closed { ch.failingSinceWall = nil }
+                }
+                events.append(.delivered(channel: a.channel, entry: a.entry, detail: detail, attempts: a.attempt + 1, latency: latency))
+            case .failed(let reason, let retryable, let after):
+                ch.failedAttempts += 1
+                ch.lastError = reason
+                ch.lastErrorWall = wall
+                if let change = ch.breaker.recordFailure(now: now) {
+                    if change == .opened && ch.failingSinceWall == nil { ch.failingSinceWall = wall }
+                    events.append(.breaker(channel: a.channel, change: change, reason: reason))
+                }
+                if retryable {
+                    ch.headAttempts = a.attempt + 1
+                    let wait = retry.delay(attempt: ch.headAttempts, random: random, retryAfter: after)
+                    ch.nextAttempt = now.advanced(by: wait)
+                    events.append(.retrying(channel: a.channel, entry: a.entry, reason: reason, attempt: ch.headAttempts, wait: wait))
+                } else {
+                    if isHead { ch.queue.removeFirst() }
+                    store?.remove(a.entry.seq)
+                    ch.headAttempts = 0
+                    ch.nextAttempt = nil
+                    ch.givenUp["rejected", default: 0] += 1
+                    events.append(.givenUp(channel: a.channel, entry: a.entry, reason: reason))
+                }
+            }
+            return events
+        }
+    }
+
+    /// Every channel's state, by name.
+    public var channels: [Channel] { contents.withLock { c in c.channels.values.sorted { $0.name < $1.name } } }
+
+    /// Messages waiting over all channels.
+    public var depth: Int { contents.withLock { c in c.channels.values.reduce(0) { $0 + $1.queue.count } } }
+
+    /// The channels' health as check results (check `channel`, resource the channel's name):
+    /// critical while a breaker is open or probing, so "channel X is failing" is an alert like
+    /// any other, routed to the other channels.
+    public func statuses(wall: Double) -> [CheckStatus] {
+        contents.withLock { c in
+            c.channels.values.filter { c.config[$0.name]?.isDurable ?? false }.sorted { $0.name < $1.name }.map { ch in
+                let failing = ch.breaker.isTripped
+                let message =
+                    failing
+                    ? "channel \(ch.name) is failing: \(ch.lastError ?? "no answer"); \(ch.queue.count) message\(ch.queue.count == 1 ? "" : "s") waiting"
+                    : "channel \(ch.name) delivers; \(ch.queue.count) waiting"
+                return CheckStatus(
+                    check: "channel", resource: ch.name, severity: failing ? .critical : .ok, message: message, value: Double(ch.queue.count), threshold: nil,
+                    since: failing ? (ch.failingSinceWall ?? wall) : (ch.lastSuccessWall ?? wall), evaluatedAt: wall, pending: nil)
+            }
+        }
+    }
+}
+

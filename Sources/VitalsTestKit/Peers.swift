@@ -1,0 +1,70 @@
+import Foundation
+
+/// A real peer (scripts/peers: webhook-sink, smtp-sink, alertmanager) started for one test in
+/// its own folder and stopped by PID (the script checks the PID's marker argument).
+public final class Peer: @unchecked Sendable {
+    public let script: String
+    public let dir: String
+    public private(set) var facts: [String: String] = [:]
+
+    /// Starts `name` (a script in scripts/peers) with `arguments`; throws with its output when it
+    /// does not come up.
+    public init(_ name: String, dir: String, _ arguments: [String] = []) throws {
+        script = Fixtures.packageRoot + "/scripts/peers/" + name
+        self.dir = dir
+        try start(arguments)
+    }
+
+    public func start(_ arguments: [String]) throws {
+        let (status, out) = Self.run(script, ["start", "--dir", dir] + arguments)
+        guard status == 0 else { throw PeerError(description: "\(script) start failed (\(status)): \(out)") }
+        facts = [:]
+        for line in out.split(separator: "\n") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            facts[String(line[..<eq])] = String(line[line.index(after: eq)...])
+        }
+    }
+
+    public func stop() { _ = Self.run(script, ["stop", "--dir", dir]) }
+
+    public subscript(_ key: String) -> String { facts[key] ?? "" }
+
+    public static func run(_ script: String, _ args: [String], environment: [String: String] = [:]) -> (Int32, String) {
+        let p = Process()
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, b in b }
+        p.executableURL = URL(fileURLWithPath: script)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        p.standardInput = FileHandle.nullDevice
+        do { try p.run() } catch { return (-1, "\(error)") }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    deinit { stop() }
+}
+
+/// The JSON lines of a file (webhook-sink's requests.jsonl, smtp-sink's events.jsonl).
+public func jsonLines(_ path: String) -> [[String: Any]] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+/// Polls `condition` every 100 ms until it holds or `timeout` passes; returns whether it held.
+public func eventually(_ timeout: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    return try condition()
+}
+
+/// A peer that did not start, with its output.
+public struct PeerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}

@@ -1,0 +1,84 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import ArgumentParser
+import Logging
+import NIOCore
+import NIOPosix
+import VitalsConfig
+import VitalsCore
+import VitalsDaemon
+import VitalsNotify
+
+/// `vitals test-notify [CHANNEL]`: one test message through each channel's real notifier.
+struct TestNotifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-notify",
+        abstract: "Send a test message through a channel (or every channel) and report what happened.",
+        discussion: """
+            Uses the configuration, secrets and notifier code the agent uses (the same TLS,
+            authentication and signature), but not the agent's outbox: it works while the agent
+            is stopped, and prints the receiver's answer or the reason it failed.
+            Exit status: 0 when every channel took the message, 1 otherwise, 3 for a bad configuration.
+            Examples:
+              sudo vitals test-notify              # every channel
+              sudo vitals test-notify ops-mail
+              sudo vitals test-notify --config /etc/vitals/vitals.yaml hook
+            """)
+
+    @Option(help: "Configuration file (default /etc/vitals/vitals.yaml when it exists, else embedded defaults).")
+    var config: String?
+
+    @Argument(help: "The channel to test (default: every channel).")
+    var channel: String?
+
+    func run() async throws {
+        let loaded: LoadedConfig
+        do {
+            loaded = try ConfigLoader.load(path: config, environment: DefaultPaths.environment())
+        } catch {
+            printError(error.description)
+            throw ExitCode(3)
+        }
+        let all = loaded.config.notify.channels
+        let chosen = channel.map { name in all.filter { $0.name == name } } ?? all
+        if let name = channel, chosen.isEmpty {
+            printError("vitals: no channel named \"\(name)\"; channels are: \(all.map(\.name).joined(separator: ", "))")
+            throw ExitCode(3)
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let instance = Hostname.current()
+        var failed = false
+        for c in chosen {
+            let wall = WallClock.now()
+            let message = Self.testMessage(channel: c.name, instance: instance, wall: wall)
+            guard let notifier = DeliveryService.notifier(for: c, group: group, logger: .init(label: "vitals.test-notify")) else { continue }
+            let started = ContinuousClock.now
+            let outcome = await notifier.deliver(OutgoingMessage(message: message, instance: instance, now: wall))
+            let took = started.duration(to: .now)
+            await notifier.shutdown()
+            switch outcome {
+            case .delivered(let detail):
+                print("\(c.name) (\(c.kind.rawValue)): delivered in \(Units.formatDecimal(took.seconds * 1000, places: 0)) ms: \(detail)")
+            case .failed(let reason, let retry, _):
+                failed = true
+                print("\(c.name) (\(c.kind.rawValue)): FAILED after \(Units.formatDecimal(took.seconds * 1000, places: 0)) ms: \(reason)")
+                print("  the agent would \(retry ? "retry this with backoff" : "give this message up (not retryable)")")
+            }
+        }
+        try? await group.shutdownGracefully()
+        if failed { throw ExitCode(1) }
+    }
+
+    /// A warning from the check `test`, marked as a test everywhere it shows.
+    static func testMessage(channel: String, instance: String, wall: Double) -> ChannelMessage {
+        let labels = LabelSet(["alertname": "VitalsTest", "instance": instance, "check": "test", "resource": ""])
+        let n = AlertNotification(
+            fingerprint: labels.fingerprint, labels: labels, severity: .warning, previous: nil, reason: .first,
+            message: "test message from vitals test-notify on \(instance); no action needed", value: nil, threshold: nil, startsAt: wall, at: wall,
+            duration: nil, worstSeverity: nil, worstValue: nil, sequence: UInt64(wall), flapPercent: nil, route: nil)
+        return ChannelMessage(channel: channel, notifications: [n], digest: nil, limitReached: false, at: wall)
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import Testing
+import VitalsTestKit
+
+/// Delivery against real peers: the webhook receiver (HMAC, auth, headers, Alertmanager v4
+/// JSON), a receiver that is down while the agent is killed with SIGKILL, and a failing channel
+/// whose messages go to its fallback.
+@Suite(.serialized) struct DeliveryTests {
+    /// A test folder whose paths `nobody` (the plugins' user) can reach.
+    static func dir() throws -> String {
+        let d = try AgentProcess.tempDir()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: d)
+        try FileManager.default.createDirectory(atPath: d + "/checks.d", withIntermediateDirectories: true)
+        return d
+    }
+
+    static func write(_ text: String, to path: String, mode: Int = 0o644) throws {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+    }
+
+    /// Checks that are critical while `<dir>/flag-<name>` is missing and ok once it exists (the
+    /// real check_file_age).
+    static func flagChecks(_ names: [String], dir d: String) throws {
+        let text = names.map { n in
+            """
+            - name: \(n)
+              command: [/usr/lib/nagios/plugins/check_file_age, -f, \(d)/flag-\(n), -w, "100000", -c, "200000"]
+              interval: 2s
+              timeout: 1s
+
+            """
+        }.joined()
+        try write(text, to: d + "/checks.d/flags.yaml")
+    }
+
+    static func base(_ d: String) -> String {
+        "interval: 1s\nalerts:\n  unknown_after: 1m\n  resolve_hold: 0\nplugins:\n  directory: \(d)/checks.d\n"
+    }
+
+    @Test func aWebhookGetsSignedAlertmanagerJSONAndNoSecretLeaks() throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("webhook-sink", dir: d + "/hook", ["--secret", "s3cret-hmac"])
+        defer { sink.stop() }
+        try Self.write("s3cret-hmac\n", to: d + "/hmac", mode: 0o600)
+        try FileManager.default.createDirectory(atPath: d + "/creds", withIntermediateDirectories: true)
+        try Self.write("tok-98765", to: d + "/creds/hook-token", mode: 0o600)
+        try Self.flagChecks(["flag"], dir: d)
+        try Self.write(
+            """
+            - name: loadavg
+              command: [/usr/lib/nagios/plugins/check_load, -w, "1000,1000,1000", -c, "2000,2000,2000"]
+              interval: 2s
+              timeout: 1s
+            """, to: d + "/checks.d/load.yaml")
+        try Self.write(
+            Self.base(d) + """
+                channels:
+                  hook:
+                    type: webhook
+                    url: \(sink["WEBHOOK_SINK_URL"])/alerts
+                    hmac_secret: {file: \(d)/hmac}
+                    bearer_token: {credential: hook-token}
+                    headers: {X-Team: ops}
+                """, to: d + "/v.yaml")
+        let agent = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: ["CREDENTIALS_DIRECTORY": d + "/creds"])
+        defer { _ = agent.stop() }
+        let requests = sink["WEBHOOK_SINK_REQUESTS"]
+        #expect(eventually { jsonLines(requests).count >= 1 }, "no request; agent log: \(agent.stderrText())")
+        let first = try #require(jsonLines(requests).first)
+        #expect(first["signature"] as? String == "valid", "HMAC over timestamp.body with the file's secret")
+        let headers = try #require(first["headers"] as? [String: String])
+        #expect(headers["authorization"] == "Bearer tok-98765")
+        #expect(headers["x-team"] == "ops")
+        #expect(headers["content-type"] == "application/json")
+        let key = try #require(headers["idempotency-key"])
+        #expect(key.hasPrefix("hook:"))
+        let body = try #require(first["body_json"] as? [String: Any])
+        #expect(body["version"] as? String == "4")
+        #expect(body["status"] as? String == "firing")
+        #expect(body["receiver"] as? String == "hook")
+        let alert = try #require((body["alerts"] as? [[String: Any]])?.first)
+        let labels = try #require(alert["labels"] as? [String: String])
+        #expect(labels["check"] == "flag" && labels["severity"] == "critical" && labels["alertname"] == "VitalsFlag")
+        let annotations = try #require(alert["annotations"] as? [String: String])
+        #expect(annotations["summary"]?.contains("File not found") == true, "\(annotations)")
+        #expect(annotations["reason"] == "first")
+        #expect(alert["endsAt"] as? String == "0001-01-01T00:00:00Z")
+        #expect((alert["fingerprint"] as? String)?.count == 16)
+
+        // Recovery: the same alert, resolved, with an end time.
+        try Self.write("x", to: d + "/flag-flag")
+        #expect(eventually { jsonLines(requests).count >= 2 }, "no recovery; agent log: \(agent.stderrText())")
+        let second = try #require(jsonLines(requests).last?["body_json"] as? [String: Any])
+        #expect(second["status"] as? String == "resolved")
+        let resolved = try #require((second["alerts"] as? [[String: Any]])?.first)
+        #expect(resolved["fingerprint"] as? String == alert["fingerprint"] as? String)
+        #expect((resolved["endsAt"] as? String)?.hasPrefix("20") == true)
+
+        // Channel state in the API and the metrics; secrets nowhere.
+        let channels = try runVitals(["status", "--socket", agent.socket])
+        #expect(channels.out.contains("hook"), "vitals status lists the channel: \(channels.out)")
+        let metrics = try runVitals(["metrics", "--socket", agent.socket])
+        #expect(metrics.out.contains("vitals_notifications_delivered_total{channel=\"hook\"} 2"), "\(metrics.out)")
+        #expect(metrics.out.contains("vitals_outbox_messages{channel=\"hook\"} 0"))
+        #expect(metrics.out.contains("vitals_channel_breaker_state{channel=\"hook\",state=\"closed\"} 1"))
+        #expect(metrics.out.contains("vitals_delivery_latency_seconds_count{channel=\"hook\"} 2"))
+        #expect(metrics.out.contains("vitals_check_status{check=\"flag\",resource=\"\",severity=\"ok\"} 1"))
+        #expect(metrics.out.contains("vitals_memory_available_bytes "))
+        // A plugin's perfdata (issue 7): check_load's load1, with its warning and critical limits.
+        #expect(eventually { (try? runVitals(["metrics", "--socket", agent.socket]).out.contains("vitals_plugin_perfdata{check=\"loadavg\",label=\"load1\",unit=\"\"}")) ?? false })
+        let lint = try Self.promtool(try runVitals(["metrics", "--socket", agent.socket]).out)
+        #expect(lint.status == 0, "promtool check metrics: \(lint.out)")
+        let shown = Peer.run(AgentProcess.binary, ["config", "show", "--config", d + "/v.yaml"], environment: ["CREDENTIALS_DIRECTORY": d + "/creds"])
+        let everything = agent.stderrText() + channels.out + metrics.out + shown.1 + (try runVitals(["status", "--json", "--socket", agent.socket])).out
+        for secret in ["s3cret-hmac", "tok-98765"] { #expect(!everything.contains(secret), "\(secret) leaked") }
+        #expect(shown.1.contains("<secret>"), "\(shown.1)")
+    }
+
+    /// The receiver is down, alerts fire, the agent is killed with SIGKILL and started again, the
+    /// receiver comes back: every notification arrives, each once by idempotency key, in order.
+    @Test func nothingIsLostWhenTheAgentIsKilledWhileTheReceiverIsDown() throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        // Learn a free port, then take the receiver down: connections are refused.
+        let sink = try Peer("webhook-sink", dir: d + "/hook")
+        defer { sink.stop() }
+        let port = sink["WEBHOOK_SINK_PORT"]
+        sink.stop()
+        let names = ["a", "b", "c"]
+        try Self.flagChecks(names, dir: d)
+        try Self.write(
+            Self.base(d) + """
+                channels:
+                  hook:
+                    type: webhook
+                    url: http://127.0.0.1:\(port)/alerts
+                    connect_timeout: 500ms
+                    retry: {initial: 200ms, max: 1s}
+                    breaker: {failures: 3, recovery: 1s, successes: 1}
+                """, to: d + "/v.yaml")
+        var decided: [String] = []
+        do {
+            let agent = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
+            // Three problems, then one recovers: four notifications for the channel.
+            #expect(eventually { Self.queued(agent).count >= 3 }, "\(agent.stderrText())")
+            try Self.write("x", to: d + "/flag-a")
+            #expect(eventually { Self.queued(agent).count >= 4 }, "\(agent.stderrText())")
+            #expect(eventually { Self.outboxFiles(d).count >= 1 })
+            agent.signal(SIGKILL)
+            _ = agent.waitForExit()
+            decided += Self.queued(agent)
+            #expect(Self.outboxFiles(d).count >= 1, "the outbox survives SIGKILL")
+        }
+        let agent = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
+        defer { _ = agent.stop() }
+        _ = try agent.waitForCycles(1)
+        // While it is still down, one more problem comes back.
+        try FileManager.default.removeItem(atPath: d + "/flag-a")
+        #expect(eventually { Self.queued(agent).count >= 1 }, "\(agent.stderrText())")
+        try sink.start(["--port", port])
+        #expect(eventually(60) { Self.outboxFiles(d).isEmpty }, "outbox drained; \(agent.stderrText())")
+        decided += Self.queued(agent)
+        let received = jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).compactMap { r -> [String]? in
+            guard let body = r["body_json"] as? [String: Any], let alerts = body["alerts"] as? [[String: Any]] else { return nil }
+            return alerts.compactMap { ($0["annotations"] as? [String: String])?["idempotency_key"] }
+        }.flatMap { $0 }
+        var seen = Set<String>()
+        let unique = received.filter { seen.insert($0).inserted }
+        #expect(Set(unique) == Set(decided), "decided \(decided), received \(received)")
+        #expect(decided.count >= 5)
+        // In order: each alert's notifications arrive in the order decided.
+        for fp in Set(decided.map { $0.split(separator: "-")[0] }) {
+            let sequenceOf = { (k: String) in Int(k.split(separator: "-")[1]) ?? 0 }
+            let got = unique.filter { $0.hasPrefix(fp + "-") }.map(sequenceOf)
+            #expect(got == got.sorted(), "alert \(fp): \(got)")
+        }
+    }
+
+    /// A failing channel's breaker opens: its messages go to the fallback, and "channel X is
+    /// failing" reaches the other channel.
+    @Test func aFailingChannelHandsOverToItsFallbackAndIsAlerted() throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let backup = try Peer("webhook-sink", dir: d + "/backup")
+        defer { backup.stop() }
+        let broken = try Peer("webhook-sink", dir: d + "/broken", ["--mode", "fail", "--fail-status", "503"])
+        defer { broken.stop() }
+        try Self.flagChecks(["x"], dir: d)
+        try Self.write(
+            Self.base(d) + """
+                channels:
+                  primary:
+                    type: webhook
+                    url: \(broken["WEBHOOK_SINK_URL"])/
+                    retry: {initial: 100ms, max: 300ms}
+                    breaker: {failures: 2, recovery: 1h}
+                    fallback: backup
+                  backup:
+                    type: webhook
+                    url: \(backup["WEBHOOK_SINK_URL"])/
+                routes:
+                  - match: [check=x]
+                    steps: [{channels: [primary]}]
+                  - steps: [{channels: [backup]}]
+                """, to: d + "/v.yaml")
+        let agent = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
+        defer { _ = agent.stop() }
+        let requests = backup["WEBHOOK_SINK_REQUESTS"]
+        func bodies() -> [[String: Any]] { jsonLines(requests).compactMap { $0["body_json"] as? [String: Any] } }
+        #expect(eventually { bodies().count >= 2 }, "\(agent.stderrText())")
+        let viaFallback = bodies().first { ($0["vitals"] as? [String: Any])?["via"] as? String == "primary" }
+        #expect(viaFallback != nil, "the primary's message came through the fallback: \(bodies())")
+        let failing = bodies().first { body in
+            (body["alerts"] as? [[String: Any]])?.contains { ($0["labels"] as? [String: String])?["resource"] == "primary" } ?? false
+        }
+        #expect(failing != nil, "channel primary is failing, alerted through backup: \(bodies())")
+        #expect(jsonLines(broken["WEBHOOK_SINK_REQUESTS"]).count == 2, "two attempts, then the breaker stayed open")
+        let doc = try JSONSerialization.jsonObject(with: Data(try runVitals(["status", "--channels", "--json", "--socket", agent.socket]).out.utf8))
+        let channels = (doc as? [String: Any])?["channels"] as? [[String: Any]] ?? []
+        #expect(channels.first { $0["name"] as? String == "primary" }?["breaker"] as? String == "open", "\(channels)")
+    }
+
+    /// `promtool check metrics` (Debian's prometheus package) on `text`.
+    static func promtool(_ text: String) throws -> (status: Int32, out: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
+        p.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let out = Pipe()
+        p.standardInput = input
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static func queued(_ agent: AgentProcess) -> [String] {
+        agent.logLines().filter { $0["message_id"] == "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0a" && $0["channel"] == "hook" }.compactMap { $0["key"] }
+    }
+
+    static func outboxFiles(_ d: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: d + "/state/outbox")) ?? []).filter { $0.hasSuffix(".json") }
+    }
+}

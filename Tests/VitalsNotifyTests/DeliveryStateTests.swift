@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import VitalsCore
+import VitalsDaemon
+import VitalsNotify
+import VitalsTestKit
+
+/// The outbox and its decisions: order per channel, retries with backoff, giving up, the
+/// breaker, the hand-over to a fallback, the count bound, and the files on disk.
+@Suite struct DeliveryStateTests {
+    static func message(_ channel: String, _ seq: UInt64, at: Double = 1000) -> ChannelMessage {
+        let labels = LabelSet(["alertname": "VitalsDisk", "instance": "h", "check": "disk", "resource": "/srv\(seq)"])
+        let n = AlertNotification(
+            fingerprint: labels.fingerprint, labels: labels, severity: .critical, reason: .first, message: "disk /srv full", startsAt: at, at: at,
+            sequence: seq)
+        return ChannelMessage(channel: channel, notifications: [n], at: at)
+    }
+
+    static func channel(_ name: String, fallback: String? = nil, failures: Int = 3) -> ChannelConfig {
+        ChannelConfig(
+            name: name, kind: .webhook, webhook: WebhookSettings(url: "http://x"), fallback: fallback,
+            retry: RetryPolicy(initial: .seconds(1), max: .seconds(8), maxAge: .seconds(3600)), breaker: .init(failures: failures, recovery: .seconds(60), successes: 1))
+    }
+
+    @Test func oneAttemptPerChannelAtATimeInOrderAndRetriedWithBackoff() throws {
+        let d = Delivery(store: nil)
+        d.configure([Self.channel("a"), Self.channel("b")])
+        let now = ContinuousClock.now
+        _ = d.enqueue(Self.message("a", 1), wall: 1000)
+        _ = d.enqueue(Self.message("a", 2), wall: 1000)
+        _ = d.enqueue(Self.message("b", 3), wall: 1000)
+        let first = d.due(now: now, wall: 1000).attempts
+        #expect(first.map(\.channel) == ["a", "b"], "channels in parallel, one message each")
+        #expect(first[0].entry.message.notifications[0].sequence == 1, "the oldest first")
+        #expect(d.due(now: now, wall: 1000).attempts.isEmpty, "nothing more while those are in flight")
+        let events = d.complete(first[0], outcome: .failed(reason: "HTTP 503", retry: true), now: now, wall: 1000, random: 0.5)
+        guard case .retrying(_, _, _, let attempt, let wait) = events.last else { Issue.record("\(events)"); return }
+        #expect(attempt == 1 && wait == .milliseconds(500))
+        #expect(d.due(now: now + .milliseconds(400), wall: 1000).attempts.isEmpty, "waits out the backoff")
+        let again = d.due(now: now + .milliseconds(500), wall: 1000).attempts
+        #expect(again.first?.entry.seq == first[0].entry.seq && again.first?.attempt == 1, "the same message again, not the next one")
+        _ = d.complete(again[0], outcome: .delivered(detail: "HTTP 200"), now: now, wall: 1002, random: 0)
+        let next = d.due(now: now + .seconds(1), wall: 1002).attempts
+        #expect(next.first?.entry.message.notifications[0].sequence == 2)
+        let a = try #require(d.channels.first { $0.name == "a" })
+        #expect(a.delivered == 1 && a.failedAttempts == 1)
+        #expect(a.latencyCounts.reduce(0, +) == 1 && a.latencySum == 2, "decided at 1000, delivered at 1002")
+    }
+
+    @Test func aRejectedOrTooOldMessageIsGivenUpAndCounted() {
+        let d = Delivery(store: nil)
+        d.configure([Self.channel("a")])
+        let now = ContinuousClock.now
+        _ = d.enqueue(Self.message("a", 1), wall: 1000)
+        _ = d.enqueue(Self.message("a", 2), wall: 1000)
+        let a1 = d.due(now: now, wall: 1000).attempts[0]
+        let ev = d.complete(a1, outcome: .failed(reason: "HTTP 400", retry: false), now: now, wall: 1000, random: 0)
+        guard case .givenUp = ev.last else { Issue.record("\(ev)"); return }
+        // An hour later the second is too old.
+        let (attempts, events) = d.due(now: now, wall: 1000 + 3601)
+        #expect(attempts.isEmpty)
+        guard case .givenUp(_, _, let reason) = events.first else { Issue.record("\(events)"); return }
+        #expect(reason.contains("max_age"))
+        #expect(d.channels[0].givenUp == ["rejected": 1, "too_old": 1])
+        #expect(d.depth == 0)
+    }
+
+    @Test func anOpenBreakerHandsTheQueueToTheFallbackInOrder() {
+        let d = Delivery(store: nil)
+        d.configure([Self.channel("a", fallback: "b", failures: 1), Self.channel("b")])
+        let now = ContinuousClock.now
+        _ = d.enqueue(Self.message("a", 1), wall: 1000)
+        _ = d.enqueue(Self.message("a", 2), wall: 1000)
+        let a1 = d.due(now: now, wall: 1000).attempts[0]
+        let ev = d.complete(a1, outcome: .failed(reason: "refused", retry: true), now: now, wall: 1000, random: 0)
+        #expect(ev.contains { if case .breaker(_, .opened, _) = $0 { true } else { false } })
+        #expect(d.statuses(wall: 1000).first { $0.resource == "a" }?.severity == .critical, "channel a is failing: an alert")
+        let (attempts, events) = d.due(now: now, wall: 1000)
+        #expect(events.contains { if case .handedOver("a", "b", 2) = $0 { true } else { false } }, "\(events)")
+        #expect(attempts.map(\.channel) == ["b"])
+        #expect(attempts.first?.entry.via == "a")
+        #expect(attempts.first?.entry.message.notifications[0].sequence == 1)
+    }
+
+    @Test func theOutboxIsBoundedAndSaysWhatItDropped() {
+        let d = Delivery(store: nil)
+        d.configure([Self.channel("a")])
+        var dropped = 0
+        for i in 0..<(Delivery.maxMessages + 5) {
+            for e in d.enqueue(Self.message("a", UInt64(i)), wall: 1000).events {
+                if case .dropped(_, let n, _) = e { dropped += n }
+            }
+        }
+        #expect(dropped == 5)
+        #expect(d.depth == Delivery.maxMessages)
+        #expect(d.channels[0].queue.first?.message.notifications[0].sequence == 5, "the oldest went")
+    }
+
+    @Test func theOutboxOnDiskSurvivesAndKeepsOrder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-outbox-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = OutboxStore(stateDirectory: dir)
+        try store.prepare()
+        let d = Delivery(store: store)
+        d.configure([Self.channel("a")])
+        for i in 1...3 { #expect(d.enqueue(Self.message("a", UInt64(i)), wall: 1000).writeError == nil) }
+        let first = d.due(now: .now, wall: 1000).attempts[0]
+        _ = d.complete(first, outcome: .delivered(detail: "ok"), now: .now, wall: 1000, random: 0)
+        try "not json".write(toFile: dir + "/outbox/0000000000000099.json", atomically: true, encoding: .utf8)
+        // A new process: what was not delivered comes back, in order; the broken file is moved aside.
+        let again = Delivery(store: store)
+        again.configure([Self.channel("a")])
+        let (count, problems) = again.restore(wall: 2000)
+        #expect(count == 2)
+        #expect(problems.count == 1 && problems[0].contains("moved to"))
+        #expect(again.channels[0].queue.map { $0.message.notifications[0].sequence } == [2, 3])
+        _ = again.enqueue(Self.message("a", 4), wall: 2000)
+        #expect(again.channels[0].queue.last!.seq > again.channels[0].queue[1].seq, "new numbers continue after the restored ones")
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+import VitalsCore
+import VitalsNotify
+import VitalsTestKit
+
+/// Each notifier against the real peer: the webhook receiver in its failing modes, aiosmtpd with
+/// STARTTLS, implicit TLS, AUTH and temporary failures, and Alertmanager's v2 API.
+@Suite(.serialized) struct NotifierPeerTests {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    static func dir() throws -> String {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-notify-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    static func message(_ channel: String = "c", severity: Severity = .critical, reason: NotificationReason = .first, previous: Severity? = nil) -> OutgoingMessage {
+        let labels = LabelSet(["alertname": "VitalsDiskSpace", "instance": "web1", "check": "disk_space", "resource": "/srv"])
+        let n = AlertNotification(
+            fingerprint: labels.fingerprint, labels: labels, severity: severity, previous: previous, reason: reason,
+            message: "disk /srv 96.2% used, above critical 95%; 3.1 GiB free", value: 96.2, threshold: 95, startsAt: 1_795_392_000, at: 1_795_392_130,
+            sequence: 1)
+        return OutgoingMessage(message: ChannelMessage(channel: channel, notifications: [n], at: 1_795_392_130), instance: "web1", now: 1_795_392_131)
+    }
+
+    // MARK: webhook
+
+    @Test(arguments: [("400", false), ("404", false), ("503", true), ("429", true)])
+    func webhookFailuresAreRetriedOrNotByStatus(status: String, retry: Bool) async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("webhook-sink", dir: d + "/h", ["--mode", "fail", "--fail-status", status])
+        defer { sink.stop() }
+        let n = WebhookNotifier(settings: WebhookSettings(url: sink["WEBHOOK_SINK_URL"] + "/x"), group: Self.group)
+        let outcome = await n.deliver(Self.message())
+        await n.shutdown()
+        guard case .failed(let reason, let r, _) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(r == retry, "\(reason)")
+        #expect(reason.contains("HTTP \(status)"))
+    }
+
+    @Test func aSlowWebhookTimesOutAndIsRetried() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("webhook-sink", dir: d + "/h", ["--mode", "slow", "--delay", "3"])
+        defer { sink.stop() }
+        let n = WebhookNotifier(settings: WebhookSettings(url: sink["WEBHOOK_SINK_URL"] + "/x", timeout: .milliseconds(500)), group: Self.group)
+        let started = ContinuousClock.now
+        let outcome = await n.deliver(Self.message())
+        await n.shutdown()
+        #expect(started.duration(to: .now) < .seconds(2.5), "gave up at its timeout")
+        guard case .failed(let reason, true, _) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(reason.contains("no answer"), "\(reason)")
+    }
+
+    @Test func aRefusedConnectionIsRetried() async throws {
+        let n = WebhookNotifier(settings: WebhookSettings(url: "http://127.0.0.1:1/x", connectTimeout: .seconds(1)), group: Self.group)
+        let outcome = await n.deliver(Self.message())
+        await n.shutdown()
+        guard case .failed(_, true, _) = outcome else { Issue.record("\(outcome)"); return }
+    }
+
+    // MARK: SMTP
+
+    static func smtp(_ sink: Peer, tls: SMTPSettings.TLSMode, auth: Bool = false, password: String = "vitals-secret", host: String = "localhost") -> SMTPSettings {
+        SMTPSettings(
+            servers: [.init(host: host, port: Int(sink["SMTP_SINK_PORT"])!)], tls: tls, caFile: sink.facts["SMTP_SINK_CERT"],
+            username: auth ? "vitals" : nil, password: auth ? Secret(password, source: "test") : nil, from: "vitals@web1.example.com",
+            to: ["ops@example.com", "oncall@example.com"], timeout: .seconds(10))
+    }
+
+    @Test(arguments: [("starttls-auth", SMTPSettings.TLSMode.starttls, true), ("tls-auth", .implicit, true), ("plain", .none, false), ("auth", .none, true)])
+    func mailIsDeliveredInEveryTLSAndAuthMode(mode: String, tls: SMTPSettings.TLSMode, auth: Bool) async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("smtp-sink", dir: d + "/s", ["--mode", mode])
+        defer { sink.stop() }
+        let n = SMTPNotifier(settings: Self.smtp(sink, tls: tls, auth: auth), group: Self.group)
+        let outcome = await n.deliver(Self.message())
+        guard case .delivered(let detail) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(detail.contains("250"))
+        let mail = d + "/s/mail/000001"
+        let meta = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: mail + ".json"))) as? [String: Any])
+        #expect(meta["rcpt_tos"] as? [String] == ["ops@example.com", "oncall@example.com"])
+        #expect(meta["mail_from"] as? String == "vitals@web1.example.com")
+        #expect((meta["tls"] as? Bool ?? false) == (tls != .none))
+        if auth { #expect(meta["auth_user"] as? String == "vitals") }
+        let eml = try String(contentsOfFile: mail + ".eml", encoding: .utf8)
+        #expect(eml.contains("Subject: [CRITICAL] web1: disk /srv 96.2% used, above critical 95%; 3.1 GiB free\r\n"))
+        #expect(eml.contains("Date: Mon, 23 Nov 2026 00:02:11 +0000\r\n"))
+        #expect(eml.contains("Message-ID: <"))
+        #expect(eml.contains("From: vitals on web1 <vitals@web1.example.com>\r\n"))
+        #expect(eml.contains("To: ops@example.com, oncall@example.com\r\n"))
+        #expect(eml.contains("  value:     96.2\r\n") && eml.contains("  limit:     95\r\n"))
+        #expect(eml.contains("  since:     2026-11-23T00:00:00.000Z"))
+    }
+
+    @Test func aWrongPasswordIsNotRetriedAndNeverPrinted() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("smtp-sink", dir: d + "/s", ["--mode", "starttls-auth"])
+        defer { sink.stop() }
+        let n = SMTPNotifier(settings: Self.smtp(sink, tls: .starttls, auth: true, password: "wrong-pass-123"), group: Self.group)
+        let outcome = await n.deliver(Self.message())
+        guard case .failed(let reason, false, _) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(reason.contains("535"))
+        #expect(!reason.contains("wrong-pass-123"))
+    }
+
+    @Test func starttlsIsRequiredAndCertificatesAreVerified() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("smtp-sink", dir: d + "/s", ["--mode", "plain"])
+        defer { sink.stop() }
+        // The server offers no STARTTLS: with tls: starttls nothing is sent in clear.
+        let noTLS = await SMTPNotifier(settings: Self.smtp(sink, tls: .starttls), group: Self.group).deliver(Self.message())
+        guard case .failed(let reason, _, _) = noTLS else { Issue.record("\(noTLS)"); return }
+        #expect(reason.contains("does not offer STARTTLS"))
+        sink.stop()
+        // A self-signed certificate without the CA file is refused.
+        try sink.start(["--mode", "starttls"])
+        var settings = Self.smtp(sink, tls: .starttls)
+        settings.caFile = nil
+        let untrusted = await SMTPNotifier(settings: settings, group: Self.group).deliver(Self.message())
+        guard case .failed(let why, _, _) = untrusted else { Issue.record("\(untrusted)"); return }
+        #expect(why.lowercased().contains("certificate") || why.contains("TLS"), "\(why)")
+        #expect(!FileManager.default.fileExists(atPath: d + "/s/mail/000001.eml"))
+    }
+
+    @Test func aTemporaryFailureIsRetriedAndTheFailoverServerTakesOver() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("smtp-sink", dir: d + "/s", ["--mode", "fail", "--fail-code", "451", "--fail-stage", "data", "--fail-count", "1"])
+        defer { sink.stop() }
+        let n = SMTPNotifier(settings: Self.smtp(sink, tls: .none), group: Self.group)
+        let first = await n.deliver(Self.message())
+        guard case .failed(let reason, true, _) = first else { Issue.record("\(first)"); return }
+        #expect(reason.contains("451"))
+        let second = await n.deliver(Self.message())
+        #expect(second.isDelivered, "\(second)")
+        // A dead first server: the second of the list delivers.
+        var settings = Self.smtp(sink, tls: .none)
+        settings.servers.insert(.init(host: "127.0.0.1", port: 1), at: 0)
+        let failover = await SMTPNotifier(settings: settings, group: Self.group).deliver(Self.message())
+        guard case .delivered(let detail) = failover else { Issue.record("\(failover)"); return }
+        #expect(detail.contains("after 127.0.0.1:1"), "\(detail)")
+    }
+
+    // MARK: Alertmanager
+
+    @Test func alertmanagerShowsTheAlertAndResolvesItByEndsAt() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let am = try Peer("alertmanager", dir: d + "/am")
+        defer { am.stop() }
+        let url = am["ALERTMANAGER_URL"]
+        let n = AlertmanagerNotifier(settings: AlertmanagerSettings(urls: [url, "http://127.0.0.1:1"], timeout: .seconds(3)), group: Self.group)
+        defer { Task { await n.shutdown() } }
+        var firing = Self.message()
+        firing.now = Date().timeIntervalSince1970
+        firing.message.notifications[0].startsAt = firing.now - 60
+        firing.message.notifications[0].at = firing.now
+        let outcome = await n.deliver(firing)
+        guard case .delivered(let detail) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(detail.contains("1 of 2"), "one member down, the cluster still has it: \(detail)")
+        func alerts() throws -> [[String: Any]] {
+            let (status, text) = Peer.run("/usr/bin/curl", ["-sf", url + "/api/v2/alerts"])
+            guard status == 0 else { throw PeerError(description: "GET /api/v2/alerts: curl exit \(status)") }
+            return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] ?? []
+        }
+        let shown = try alerts()
+        #expect(shown.count == 1)
+        let labels = try #require(shown.first?["labels"] as? [String: String])
+        #expect(labels["alertname"] == "VitalsDiskSpace" && labels["severity"] == "critical" && labels["resource"] == "/srv")
+        #expect((shown.first?["annotations"] as? [String: String])?["summary"]?.contains("96.2%") == true)
+        #expect((shown.first?["generatorURL"] as? String) == "vitals://web1/checks/disk_space")
+        // Resolved: endsAt in the past, and it is gone.
+        var resolved = Self.message(severity: .ok, reason: .resolved, previous: .critical)
+        resolved.now = Date().timeIntervalSince1970
+        resolved.message.notifications[0].startsAt = firing.now - 60
+        resolved.message.notifications[0].at = resolved.now
+        #expect(await n.deliver(resolved).isDelivered)
+        #expect(try eventually(5) { try alerts().isEmpty })
+    }
+}
