@@ -93,7 +93,7 @@ public enum ChecksLoader {
                 issues.append(ConfigIssue(source: at(c), path: c.name, message: "a check named \(c.name) is already defined at \(first); names must be unique"))
             }
             seen[c.name] = seen[c.name] ?? c.source
-            if BuiltinCheck(rawValue: c.name) != nil || CompiledChecks.names.contains(c.name) {
+            if BuiltinCheck(rawValue: c.name) != nil || CompiledChecks.names.contains(c.name) || c.name == "channel" {
                 issues.append(ConfigIssue(source: at(c), path: c.name, message: "\(c.name) is a built-in check; choose another name"))
             }
         }

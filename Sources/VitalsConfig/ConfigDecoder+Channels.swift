@@ -146,7 +146,8 @@ extension ConfigDecoder {
             return nil
         }
         guard let s = n.scalar, Self.isHTTPURL(s) else {
-            issue(n, path, "expected an http:// or https:// URL such as \(example), got \(n.shape)")
+            let hint = n.scalar?.contains("@") == true ? " (credentials go in basic_auth or bearer_token, not the URL)" : ""
+            issue(n, path, "expected an http:// or https:// URL such as \(example), got \(n.shape)\(hint)")
             return nil
         }
         note(path, n)
@@ -211,8 +212,13 @@ extension ConfigDecoder {
         return Secret(text, source: source)
     }
 
+    /// An http:// or https:// URL with a host and without credentials in it (they would print
+    /// wherever the URL does; basic_auth and bearer_token keep them secret).
     static func isHTTPURL(_ s: String) -> Bool {
-        (s.hasPrefix("http://") && s.count > 7) || (s.hasPrefix("https://") && s.count > 8)
+        let rest: Substring
+        if s.hasPrefix("https://") { rest = s.dropFirst(8) } else if s.hasPrefix("http://") { rest = s.dropFirst(7) } else { return false }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        return !authority.isEmpty && !authority.contains("@") && !authority.contains(" ")
     }
 
     static func isHeaderName(_ s: String) -> Bool {

@@ -8,7 +8,7 @@ struct ConfigDecoder {
     /// systemd's `$CREDENTIALS_DIRECTORY`, where `{credential: NAME}` secrets are read.
     var credentialsDirectory: String? = nil
 
-    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "plugins", "thresholds"]
+    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "plugins", "metrics", "thresholds"]
     static let alertKeys = [
         "repeat", "repeat_backoff", "repeat_max", "unknown_after", "resolve_hold", "flapping", "group_wait", "max_alerts_per_hour", "inhibit",
     ]
@@ -65,6 +65,16 @@ struct ConfigDecoder {
             decodeAlertNotify(af, into: &c.notify)
         }
         decodeChannelsAndRoutes(f, into: &c.notify)
+        if let n = f["metrics"], let mf = fields(n, "metrics", known: ["listen"]), let v = mf["listen"] {
+            if v.isNull {
+                note("metrics.listen", v)
+            } else if let text = v.scalar, let a = Self.listenAddress(text) {
+                note("metrics.listen", v)
+                c.metricsListen = a
+            } else {
+                issue(v, "metrics.listen", "expected a port (9105: loopback) or host:port (127.0.0.1:9105; 0.0.0.0:9105 for every address), or off; got \(v.shape)")
+            }
+        }
         if let n = f["plugins"], let pf = fields(n, "plugins", known: ["directory", "max_concurrent", "builtin_checks"]) {
             if let v = pf["builtin_checks"], let b = bool(v, "plugins.builtin_checks") { c.plugins.builtinChecks = b }
             if let v = pf["directory"], let s = absolutePath(v, "plugins.directory") { c.plugins.directory = s }
@@ -204,5 +214,14 @@ struct ConfigDecoder {
             }
             p.flapping = t
         }
+    }
+
+    /// `9105` (loopback), `127.0.0.1:9105`, `[::1]:9105`.
+    static func listenAddress(_ text: String) -> ListenAddress? {
+        if let port = Int(text), (1...65535).contains(port) { return ListenAddress(host: "127.0.0.1", port: port) }
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        else { return nil }
+        let host = String(text[..<colon]).trimmingBrackets
+        return host.isEmpty ? nil : ListenAddress(host: host, port: port)
     }
 }

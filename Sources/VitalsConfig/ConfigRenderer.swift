@@ -62,6 +62,8 @@ public enum ConfigRenderer {
                 r.line(4, "channels: \(list(step.channels))")
             }
         }
+        r.section(0, "metrics")
+        r.value(1, "metrics.listen", c.metricsListen.map { "\"\($0)\"" } ?? "off")
         r.section(0, "plugins")
         r.value(1, "plugins.directory", c.plugins.directory)
         r.value(1, "plugins.max_concurrent", "\(c.plugins.maxConcurrent)")

@@ -16,6 +16,8 @@ public struct Config: Sendable, Equatable {
     public var notify = NotifyConfig()
     /// Where custom checks are defined and how many run at once.
     public var plugins = PluginConfig()
+    /// A TCP listener that serves `GET /metrics` for Prometheus (nil: off, the default).
+    public var metricsListen: ListenAddress?
     /// The custom checks read from `plugins.directory` (not part of vitals.yaml itself).
     public var checks: [CheckDefinition] = []
     /// Thresholds per built-in check.
@@ -99,4 +101,17 @@ public struct PluginConfig: Sendable, Equatable {
     public var builtinChecks = true
 
     public init() {}
+}
+
+/// A TCP address to listen on (`metrics.listen`).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

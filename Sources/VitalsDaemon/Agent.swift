@@ -75,6 +75,23 @@ public enum Agent {
             try? await group.shutdownGracefully()
             throw error
         }
+        // The optional TCP listener for Prometheus: GET /metrics only, read-only.
+        var metricsServer: StatusServer? = nil
+        if let address = loaded.config.metricsListen {
+            let m = StatusServer(tcp: address, group: group) { request in
+                guard request.path == "/metrics" else { return .error(404, "this listener serves GET /metrics only; the status API is on the unix socket") }
+                return routes.handle(request)
+            }
+            do {
+                try await m.start()
+                metricsServer = m
+                logger.notice("metrics listener on \(address)", metadata: ["listen": "\(address)"])
+            } catch {
+                logger.error(
+                    "cannot listen on \(address) for /metrics (\(error)); the agent runs without it: choose a free port in metrics.listen",
+                    metadata: ["listen": "\(address)"])
+            }
+        }
         logger.notice(
             "vitals agent started",
             metadata: [
@@ -104,6 +121,7 @@ public enum Agent {
             .init(service: deliveryService, successTerminationBehavior: .ignore),
             .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger), successTerminationBehavior: .ignore),
         ]
+        if let metricsServer { services.append(.init(service: StatusSocketService(server: metricsServer), successTerminationBehavior: .ignore)) }
         if let logFlush {
             services.append(
                 .init(

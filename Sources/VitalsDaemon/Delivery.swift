@@ -169,7 +169,10 @@ public final class Delivery: Sendable {
                     events.append(.givenUp(channel: name, entry: head, reason: "not delivered within max_age \(Units.formatDuration(.seconds(maxAge))) (last error: \(ch.lastError ?? "none"))"))
                 }
                 guard let head = ch.queue.first else { continue }
-                if let fb = cfg?.fallback, ch.breaker.isTripped, case .open = ch.breaker.state, c.config[fb] != nil {
+                // An open breaker whose recovery time is up lets one probe through (half-open).
+                let (allowed, change) = ch.breaker.allows(now: now)
+                if let change { events.append(.breaker(channel: name, change: change, reason: nil)) }
+                if !allowed, let fb = cfg?.fallback, c.config[fb] != nil {
                     // Hand the whole queue over, in order, to the fallback.
                     let moved = ch.queue
                     ch.queue = []
@@ -182,20 +185,17 @@ public final class Delivery: Sendable {
                         e.channel = fb
                         if c.config[fb]!.isDurable {
                             try? store?.write(e)
-                            target.queue.append(e)
                         } else {
                             store?.remove(e.seq)
-                            target.queue.append(e)
                         }
+                        target.queue.append(e)
                     }
                     c.channels[fb] = target
                     events.append(.handedOver(channel: name, to: fb, count: moved.count))
                     continue
                 }
-                if let next = ch.nextAttempt, now < next { continue }
-                let (allowed, change) = ch.breaker.allows(now: now)
-                if let change { events.append(.breaker(channel: name, change: change, reason: nil)) }
                 guard allowed else { continue }
+                if let next = ch.nextAttempt, now < next { continue }
                 ch.inFlight = true
                 attempts.append(Attempt(channel: name, entry: head, attempt: ch.headAttempts))
             }

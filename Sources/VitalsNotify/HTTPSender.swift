@@ -1,62 +1,139 @@
-import AsyncHTTPClient
-import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import VitalsCore
 
-/// One HTTP client per HTTP channel (its own connect timeout and trust roots), on the agent's one
-/// event-loop thread. Classifies answers as the issue says: 2xx delivered; 5xx, 429 and timeouts
-/// worth a retry (with the receiver's `Retry-After`); other 4xx given up.
+/// A URL as the HTTP channels use it: http or https, host, port, path with query.
+struct HTTPTarget: Sendable, Equatable {
+    var tls: Bool
+    var host: String
+    var port: Int
+    var path: String
+
+    init(tls: Bool, host: String, port: Int, path: String) {
+        self.tls = tls
+        self.host = host
+        self.port = port
+        self.path = path
+    }
+
+    /// Parses `http://host[:port]/path?query` (IPv6 hosts in brackets); nil when it is not one.
+    /// Credentials in the URL are refused: they would print wherever the URL does.
+    init?(_ url: String) {
+        let lower = url.lowercased()
+        let rest: Substring
+        if lower.hasPrefix("https://") {
+            tls = true
+            rest = url.dropFirst(8)
+        } else if lower.hasPrefix("http://") {
+            tls = false
+            rest = url.dropFirst(7)
+        } else {
+            return nil
+        }
+        let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let authority = rest[..<slash]
+        path = slash == rest.endIndex ? "/" : (rest[slash] == "?" ? "/" : "") + String(rest[slash...])
+        guard !authority.isEmpty, !authority.contains("@") else { return nil }
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if after.isEmpty {
+                port = tls ? 443 : 80
+            } else {
+                guard after.first == ":", let p = Int(after.dropFirst()), (1...65535).contains(p) else { return nil }
+                port = p
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = String(authority[..<colon])
+            guard let p = Int(authority[authority.index(after: colon)...]), (1...65535).contains(p) else { return nil }
+            port = p
+        } else {
+            host = String(authority)
+            port = tls ? 443 : 80
+        }
+        guard !host.isEmpty else { return nil }
+    }
+
+    /// The Host header's value.
+    var hostHeader: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return port == (tls ? 443 : 80) ? h : "\(h):\(port)"
+    }
+}
+
+/// An HTTP/1.1 client for one channel, on the agent's one event-loop thread: one connection per
+/// request (`Connection: close`; alerts are rare, and nothing stays open between them), TLS with
+/// verified certificates (system roots or the channel's CA file), a connect timeout and a total
+/// deadline, no redirects. Written on NIOHTTP1 and NIOSSL rather than async-http-client, whose
+/// compression support vendors a copy of zlib into the binary.
+/// Classifies answers as the channels need: 2xx delivered; 5xx, 429, 408 and timeouts worth a
+/// retry (with the receiver's `Retry-After`); other 4xx given up.
 final class HTTPSender: Sendable {
-    let client: HTTPClient
+    let group: any EventLoopGroup
+    let connectTimeout: Duration
+    let tls: Result<NIOSSLContext, any Error>
 
     init(group: any EventLoopGroup, connectTimeout: Duration, caFile: String?) {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caFile { tls.trustRoots = .file(caFile) }
-        var config = HTTPClient.Configuration(
-            tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .init(connectTimeout)))
-        config.connectionPool = .init(idleTimeout: .seconds(30))
-        client = HTTPClient(eventLoopGroup: group, configuration: config, backgroundActivityLogger: Logger(label: "vitals.http", factory: { _ in SwiftLogNoOpLogHandler() }))
+        self.group = group
+        self.connectTimeout = connectTimeout
+        var config = TLSConfiguration.makeClientConfiguration()
+        if let caFile { config.trustRoots = .file(caFile) }
+        tls = Result { try NIOSSLContext(configuration: config) }
     }
 
     /// POSTs `body` to `url` with `headers`, waiting at most `timeout` for the whole exchange.
     func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> DeliveryOutcome {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "User-Agent", value: "vitals")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        do {
-            let response = try await client.execute(request, timeout: .init(timeout))
-            let text = (try? await response.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
-            let code = Int(response.status.code)
-            let snippet = text.isEmpty ? "" : ": \(text.prefix(200).filter { $0 != "\n" && $0 != "\r" })"
-            switch code {
-            case 200..<300:
-                return .delivered(detail: "HTTP \(code)")
-            case 429, 500..<600:
-                let after = response.headers.first(name: "Retry-After").flatMap(Self.retryAfter)
-                return .failed(reason: "HTTP \(code) from \(Self.redact(url))\(snippet)", retry: true, after: after)
-            case 408:
-                return .failed(reason: "HTTP 408 (request timeout) from \(Self.redact(url))", retry: true)
-            default:
-                return .failed(reason: "HTTP \(code) from \(Self.redact(url))\(snippet); not retried (fix the receiver or the channel's settings)", retry: false)
+        guard let target = HTTPTarget(url) else {
+            return .failed(reason: "the URL \(Self.redact(url)) is not an http:// or https:// URL; fix the channel's url", retry: false)
+        }
+        var context: NIOSSLContext? = nil
+        if target.tls {
+            switch tls {
+            case .success(let c): context = c
+            case .failure(let e): return .failed(reason: "cannot set up TLS (\(e)); check ca_file", retry: false)
             }
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            return .failed(reason: "no answer from \(Self.redact(url)) within \(Units.formatDuration(timeout))", retry: true)
-        } catch let error as HTTPClientError where error == .connectTimeout {
-            return .failed(reason: "cannot connect to \(Self.redact(url)): connect timeout", retry: true)
-        } catch let error as HTTPClientError where error == .invalidURL || error == .emptyHost || error == .emptyScheme || error == .unsupportedScheme("") {
-            return .failed(reason: "the URL \(Self.redact(url)) is not valid (\(error)); fix the channel's url", retry: false)
-        } catch let error as NIOSSLError {
-            return .failed(reason: "TLS with \(Self.redact(url)) failed: \(error); check the certificate or ca_file", retry: true)
+        }
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        let response: HTTPExchange.Response
+        do {
+            response = try await HTTPExchange.run(
+                target: target, tls: context, headers: headers, body: body, group: group, connectTimeout: min(connectTimeout, timeout), deadline: deadline)
+        } catch let e as HTTPExchange.Failure {
+            switch e {
+            case .timedOut: return .failed(reason: "no answer from \(Self.redact(url)) within \(Units.formatDuration(timeout))", retry: true)
+            case .closedEarly: return .failed(reason: "\(Self.redact(url)) closed the connection before answering", retry: true)
+            case .tooLarge: return .failed(reason: "\(Self.redact(url)) answered with more than 64 KiB of headers and body", retry: true)
+            }
+        } catch let e as ChannelError {
+            if case .connectTimeout = e { return .failed(reason: "cannot connect to \(Self.redact(url)): connect timeout", retry: true) }
+            return .failed(reason: "cannot reach \(Self.redact(url)): \(e)", retry: true)
+        } catch let e as NIOSSLError {
+            return .failed(reason: "TLS with \(Self.redact(url)) failed: \(e); check the certificate or ca_file", retry: true)
+        } catch let e as BoringSSLError {
+            return .failed(reason: "TLS with \(Self.redact(url)) failed: \(e); check the certificate or ca_file", retry: true)
         } catch {
             return .failed(reason: "cannot reach \(Self.redact(url)): \(error)", retry: true)
         }
+        let code = Int(response.head.status.code)
+        let text = String(decoding: response.body.prefix(200), as: UTF8.self).filter { $0 != "\n" && $0 != "\r" }
+        let snippet = text.isEmpty ? "" : ": \(text)"
+        switch code {
+        case 200..<300:
+            return .delivered(detail: "HTTP \(code)")
+        case 429, 500..<600:
+            let after = response.head.headers.first(name: "Retry-After").flatMap(Self.retryAfter)
+            return .failed(reason: "HTTP \(code) from \(Self.redact(url))\(snippet)", retry: true, after: after)
+        case 408:
+            return .failed(reason: "HTTP 408 (request timeout) from \(Self.redact(url))", retry: true)
+        default:
+            return .failed(reason: "HTTP \(code) from \(Self.redact(url))\(snippet); not retried (fix the receiver or the channel's settings)", retry: false)
+        }
     }
 
-    func shutdown() async { try? await client.shutdown() }
+    func shutdown() async {}
 
     /// `Retry-After: 120` (seconds; an HTTP date is not honoured and backoff applies).
     static func retryAfter(_ value: String) -> Duration? {

@@ -17,6 +17,8 @@ public final class StatusServer: Sendable {
     /// The socket's path (for an inherited socket, the path it was bound to, or "" when unknown).
     public let path: String
     private let inheritedDescriptor: CInt?
+    /// A TCP address instead of a unix socket (the metrics listener).
+    private let tcp: ListenAddress?
     private let group: any EventLoopGroup
     private let limits: ServerLimits
     private let handler: Handler
@@ -36,7 +38,14 @@ public final class StatusServer: Sendable {
         self.init(path: path, inherited: fd, group: group, limits: limits, handler: handler)
     }
 
-    private init(path: String, inherited: CInt?, group: any EventLoopGroup, limits: ServerLimits, handler: @escaping Handler) {
+    /// Serves over TCP (the optional metrics listener for Prometheus). No peer credentials exist
+    /// there, so nothing served this way may change state.
+    public convenience init(tcp address: ListenAddress, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(), handler: @escaping Handler) {
+        self.init(path: address.description, inherited: nil, group: group, limits: limits, handler: handler, tcp: address)
+    }
+
+    private init(path: String, inherited: CInt?, group: any EventLoopGroup, limits: ServerLimits, handler: @escaping Handler, tcp: ListenAddress? = nil) {
+        self.tcp = tcp
         self.path = path
         self.inheritedDescriptor = inherited
         self.group = group
@@ -49,7 +58,7 @@ public final class StatusServer: Sendable {
 
     /// Binds the socket (replacing a stale file, refusing to steal a live one) with mode 0660.
     public func start() async throws {
-        if inheritedDescriptor == nil {
+        if inheritedDescriptor == nil && tcp == nil {
             try SocketFile.ensureParent(of: path)
             try SocketFile.prepare(path)
         }
@@ -68,7 +77,9 @@ public final class StatusServer: Sendable {
                 }
             }
         let ch: any Channel
-        if let fd = inheritedDescriptor {
+        if let tcp {
+            ch = try await bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1).bind(host: tcp.host, port: tcp.port).get()
+        } else if let fd = inheritedDescriptor {
             ch = try await bootstrap.withBoundSocket(fd).get()
         } else {
             ch = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
@@ -84,7 +95,7 @@ public final class StatusServer: Sendable {
             return c
         }
         try? await ch?.close()
-        if inheritedDescriptor == nil { unlink(path) }
+        if inheritedDescriptor == nil && tcp == nil { unlink(path) }
     }
 
     /// Connections open now.

@@ -25,7 +25,7 @@ final class AgentProcess: @unchecked Sendable {
         self.dir = dir
         socket = dir + "/vitals.sock"
         logPath = dir + "/agent-\(UUID().uuidString.prefix(8)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         // State stays in the test's directory unless the test names its own (never the host's
         // /var/lib/vitals when tests run as root).
         let state = arguments.contains("--state-dir") || environment["STATE_DIRECTORY"] != nil ? [] : ["--state-dir", dir + "/state"]

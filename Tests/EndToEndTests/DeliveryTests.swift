@@ -222,6 +222,84 @@ import VitalsTestKit
         #expect(channels.first { $0["name"] as? String == "primary" }?["breaker"] as? String == "open", "\(channels)")
     }
 
+    /// Mail over STARTTLS with AUTH (password from a systemd credential) and Alertmanager push,
+    /// through the agent: the problem and its recovery arrive by mail, Alertmanager shows the
+    /// alert while it fires (re-sent, so it does not time out) and drops it at the recovery.
+    @Test func mailAndAlertmanagerThroughTheAgent() throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let smtp = try Peer("smtp-sink", dir: d + "/smtp", ["--mode", "starttls-auth", "--password", "mail-pw-4711"])
+        defer { smtp.stop() }
+        let am = try Peer("alertmanager", dir: d + "/am")
+        defer { am.stop() }
+        try FileManager.default.createDirectory(atPath: d + "/creds", withIntermediateDirectories: true)
+        try Self.write("mail-pw-4711\n", to: d + "/creds/smtp-password", mode: 0o600)
+        try Self.flagChecks(["svc"], dir: d)
+        try Self.write(
+            Self.base(d) + """
+                channels:
+                  mail:
+                    type: smtp
+                    servers: [localhost:\(smtp["SMTP_SINK_PORT"])]
+                    tls: starttls
+                    ca_file: \(smtp["SMTP_SINK_CERT"])
+                    username: vitals
+                    password: {credential: smtp-password}
+                    from: vitals@test.example.com
+                    to: [ops@example.com]
+                  am:
+                    type: alertmanager
+                    urls: [\(am["ALERTMANAGER_URL"])]
+                    resend_interval: 2s
+                """, to: d + "/v.yaml")
+        let env = ["CREDENTIALS_DIRECTORY": d + "/creds"]
+        let agent = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: env)
+        defer { _ = agent.stop() }
+        func mails() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: d + "/smtp/mail")) ?? []).filter { $0.hasSuffix(".eml") }.sorted()
+                .compactMap { try? String(contentsOfFile: d + "/smtp/mail/" + $0, encoding: .utf8) }
+        }
+        func amAlerts() -> [[String: Any]] {
+            let (_, text) = Peer.run("/usr/bin/curl", ["-sf", am["ALERTMANAGER_URL"] + "/api/v2/alerts"])
+            return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]) ?? []
+        }
+        func svc() -> [String: Any]? { amAlerts().first { ($0["labels"] as? [String: String])?["check"] == "svc" } }
+        #expect(eventually { mails().contains { $0.contains("Subject: [CRITICAL] ") && $0.contains("File not found") } }, "\(agent.stderrText())")
+        #expect(eventually { svc() != nil }, "Alertmanager has the alert: \(amAlerts())")
+        let firstEnd = try #require(svc()?["endsAt"] as? String)
+        #expect(eventually(10) { (svc()?["endsAt"] as? String).map { $0 > firstEnd } ?? false }, "re-sent while firing: endsAt moves on")
+        let meta = jsonLines(d + "/smtp/events.jsonl").filter { $0["event"] as? String == "auth" }
+        #expect(meta.contains { $0["ok"] as? Bool == true })
+        try Self.write("x", to: d + "/flag-svc")
+        #expect(eventually { mails().contains { $0.contains("Subject: [RESOLVED] ") } }, "\(agent.stderrText())")
+        #expect(eventually { svc() == nil }, "resolved by endsAt")
+        let status = try runVitals(["status", "--channels", "--socket", agent.socket]).out
+        #expect(status.contains("mail") && status.contains("am"), "\(status)")
+        let shown = Peer.run(AgentProcess.binary, ["config", "show", "--config", d + "/v.yaml"], environment: env).1
+        #expect(shown.contains("password: <secret>  # from credential smtp-password"), "\(shown)")
+        let everything = agent.stderrText() + status + shown + (try runVitals(["metrics", "--socket", agent.socket])).out
+            + (try runVitals(["status", "--json", "--socket", agent.socket])).out + (try runVitals(["status", "--channels", "--json", "--socket", agent.socket])).out
+        #expect(!everything.contains("mail-pw-4711"), "the SMTP password leaked")
+    }
+
+    /// `metrics.listen`: Prometheus can scrape /metrics over TCP; nothing else is served there.
+    @Test func theMetricsListenerServesOnlyMetrics() throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let port = freePort()
+        try Self.write("interval: 1s\nmetrics:\n  listen: \(port)\n", to: d + "/v.yaml")
+        let agent = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
+        defer { _ = agent.stop() }
+        _ = try agent.waitForCycles(1)
+        let (status, text) = Peer.run("/usr/bin/curl", ["-sf", "http://127.0.0.1:\(port)/metrics"])
+        #expect(status == 0 && text.contains("# TYPE vitals_load1 gauge"), "\(text)")
+        #expect(try Self.promtool(text).status == 0)
+        let (_, other) = Peer.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/status"])
+        #expect(other == "404", "the status API stays on the unix socket")
+        let (_, post) = Peer.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "http://127.0.0.1:\(port)/v1/silences", "-d", "{}"])
+        #expect(post == "404")
+    }
+
     /// `promtool check metrics` (Debian's prometheus package) on `text`.
     static func promtool(_ text: String) throws -> (status: Int32, out: String) {
         let p = Process()

@@ -105,4 +105,12 @@ import VitalsCore
         #expect(lines.contains { $0.contains("channels.am.bearer_token.credential: no systemd credentials here ($CREDENTIALS_DIRECTORY is not set)") })
         #expect(!(e?.description.contains("plain-text-token") ?? true), "not even a refused secret is echoed")
     }
+
+    @Test func theMetricsListenerIsOffUnlessAsked() throws {
+        #expect(try ConfigLoader.load(text: "", name: "v.yaml").config.metricsListen == nil)
+        #expect(try ConfigLoader.load(text: "metrics: {listen: 9105}\n", name: "v.yaml").config.metricsListen == ListenAddress(host: "127.0.0.1", port: 9105))
+        #expect(try ConfigLoader.load(text: "metrics: {listen: \"[::1]:9105\"}\n", name: "v.yaml").config.metricsListen == ListenAddress(host: "::1", port: 9105))
+        let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(text: "metrics:\n  listen: everywhere\n", name: "v.yaml") }
+        #expect(e?.description.hasPrefix("v.yaml:2:11: metrics.listen: expected a port (9105: loopback)") == true, "\(e?.description ?? "")")
+    }
 }

@@ -80,6 +80,15 @@ import VitalsTestKit
         #expect(attempts.map(\.channel) == ["b"])
         #expect(attempts.first?.entry.via == "a")
         #expect(attempts.first?.entry.message.notifications[0].sequence == 1)
+        // After the recovery time the next message probes the primary (half-open) instead of
+        // being handed over; its success closes the breaker and ends the channel's alert.
+        _ = d.enqueue(Self.message("a", 3), wall: 1100)
+        let (probe, probeEvents) = d.due(now: now + .seconds(61), wall: 1100)
+        #expect(probeEvents.contains { if case .breaker("a", .halfOpened, _) = $0 { true } else { false } })
+        let onA = probe.first { $0.channel == "a" }
+        #expect(onA?.entry.message.notifications[0].sequence == 3)
+        if let onA { _ = d.complete(onA, outcome: .delivered(detail: "HTTP 200"), now: now + .seconds(61), wall: 1100, random: 0) }
+        #expect(d.statuses(wall: 1100).first { $0.resource == "a" }?.severity == .ok)
     }
 
     @Test func theOutboxIsBoundedAndSaysWhatItDropped() {

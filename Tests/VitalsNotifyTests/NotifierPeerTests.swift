@@ -63,6 +63,23 @@ import VitalsTestKit
         guard case .failed(_, true, _) = outcome else { Issue.record("\(outcome)"); return }
     }
 
+    @Test func httpsIsVerifiedAgainstTheChannelsCAFile() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("webhook-sink", dir: d + "/h", ["--tls"])
+        defer { sink.stop() }
+        let url = sink["WEBHOOK_SINK_URL"] + "/x"
+        #expect(url.hasPrefix("https://localhost:"))
+        let trusted = WebhookNotifier(settings: WebhookSettings(url: url, caFile: sink["WEBHOOK_SINK_CERT"]), group: Self.group)
+        let ok = await trusted.deliver(Self.message())
+        #expect(ok.isDelivered, "\(ok)")
+        let untrusted = WebhookNotifier(settings: WebhookSettings(url: url), group: Self.group)
+        let refused = await untrusted.deliver(Self.message())
+        guard case .failed(let reason, _, _) = refused else { Issue.record("a self-signed certificate was accepted: \(refused)"); return }
+        #expect(reason.contains("TLS") || reason.lowercased().contains("certificate"), "\(reason)")
+        #expect(jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).count == 1, "nothing was sent over the unverified connection")
+    }
+
     // MARK: SMTP
 
     static func smtp(_ sink: Peer, tls: SMTPSettings.TLSMode, auth: Bool = false, password: String = "vitals-secret", host: String = "localhost") -> SMTPSettings {
@@ -184,5 +201,53 @@ import VitalsTestKit
         resolved.message.notifications[0].at = resolved.now
         #expect(await n.deliver(resolved).isDelivered)
         #expect(try eventually(5) { try alerts().isEmpty })
+    }
+
+    /// Two Alertmanagers gossiping on loopback, both posted to: the alert shows in each, and the
+    /// receiver behind them is notified once (firing) and once (resolved).
+    @Test func aTwoNodeClusterNotifiesOnce() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("webhook-sink", dir: d + "/hook")
+        defer { sink.stop() }
+        let (c1, c2) = (freePort(), freePort())
+        let hook = sink["WEBHOOK_SINK_URL"] + "/am"
+        let am1 = try Peer("alertmanager", dir: d + "/am1", ["--webhook", hook, "--cluster-listen", "127.0.0.1:\(c1)", "--cluster-peer", "127.0.0.1:\(c2)"])
+        defer { am1.stop() }
+        let am2 = try Peer("alertmanager", dir: d + "/am2", ["--webhook", hook, "--cluster-listen", "127.0.0.1:\(c2)", "--cluster-peer", "127.0.0.1:\(c1)"])
+        defer { am2.stop() }
+        let urls = [am1["ALERTMANAGER_URL"], am2["ALERTMANAGER_URL"]]
+        func status(_ url: String) -> [String: Any] {
+            let (_, text) = Peer.run("/usr/bin/curl", ["-sf", url + "/api/v2/status"])
+            return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+        }
+        #expect(eventually(20) { ((status(urls[0])["cluster"] as? [String: Any])?["peers"] as? [Any])?.count == 2 }, "the two members see each other")
+        let n = AlertmanagerNotifier(settings: AlertmanagerSettings(urls: urls, timeout: .seconds(3)), group: Self.group)
+        defer { Task { await n.shutdown() } }
+        var firing = Self.message()
+        firing.now = Date().timeIntervalSince1970
+        firing.message.notifications[0].startsAt = firing.now - 60
+        firing.message.notifications[0].at = firing.now
+        guard case .delivered(let detail) = await n.deliver(firing) else { Issue.record("not delivered"); return }
+        #expect(detail.contains("2 of 2"))
+        for url in urls {
+            let (_, text) = Peer.run("/usr/bin/curl", ["-sf", url + "/api/v2/alerts"])
+            let alerts = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]) ?? []
+            #expect(alerts.count == 1, "\(url) shows the alert once")
+        }
+        func notifications(_ status: String) -> Int {
+            jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).filter { ($0["body_json"] as? [String: Any])?["status"] as? String == status }.count
+        }
+        #expect(eventually(20) { notifications("firing") >= 1 })
+        try await Task.sleep(for: .seconds(6))  // longer than the second member's wait (peer timeout 2s)
+        #expect(notifications("firing") == 1, "the cluster notified once")
+        var resolved = Self.message(severity: .ok, reason: .resolved, previous: .critical)
+        resolved.now = Date().timeIntervalSince1970
+        resolved.message.notifications[0].startsAt = firing.now - 60
+        resolved.message.notifications[0].at = resolved.now
+        #expect(await n.deliver(resolved).isDelivered)
+        #expect(eventually(20) { notifications("resolved") >= 1 })
+        try await Task.sleep(for: .seconds(6))
+        #expect(notifications("resolved") == 1)
     }
 }

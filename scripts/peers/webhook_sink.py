@@ -203,6 +203,8 @@ def main():
     ap.add_argument("--requests", required=True, help="JSON-lines file to append to")
     ap.add_argument("--ready-file", required=True, help="written with the port once listening")
     ap.add_argument("--state-dir", required=True, help="marker for the wrapper's PID check")
+    ap.add_argument("--tls-cert", default=None, help="serve HTTPS with this certificate")
+    ap.add_argument("--tls-key", default=None, help="and this key")
     args = ap.parse_args()
     if args.secret_file:
         with open(args.secret_file, encoding="utf-8") as f:
@@ -213,6 +215,11 @@ def main():
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.sink = sink
     port = server.server_address[1]
 

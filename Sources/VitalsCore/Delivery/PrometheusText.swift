@@ -45,18 +45,19 @@ public struct PrometheusText: Sendable {
     public var text: String {
         var out = ""
         for f in families where !f.lines.isEmpty {
-            out += "# HELP \(f.name) \(f.help.replacingBackslashAndNewline)\n# TYPE \(f.name) \(f.kind.rawValue)\n"
+            out += "# HELP \(f.name) \(Self.escape(f.help, quotes: false))\n# TYPE \(f.name) \(f.kind.rawValue)\n"
             for l in f.lines { out += l + "\n" }
         }
         return out
     }
 
-    static func escape(_ s: String) -> String {
+    /// Backslash and newline escaped (help text), and double quotes too (label values).
+    static func escape(_ s: String, quotes: Bool = true) -> String {
         var out = ""
         for c in s.unicodeScalars {
             switch c {
             case "\\": out += "\\\\"
-            case "\"": out += "\\\""
+            case "\"" where quotes: out += "\\\""
             case "\n": out += "\\n"
             default: out.unicodeScalars.append(c)
             }
@@ -77,20 +78,6 @@ public struct PrometheusText: Sendable {
             c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)) ? Character(c) : "_"
         })
         if out.first.map({ $0.isNumber }) ?? true { out = "_" + out }
-        return out
-    }
-}
-
-extension String {
-    var replacingBackslashAndNewline: String {
-        var out = ""
-        for c in unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
-        }
         return out
     }
 }
