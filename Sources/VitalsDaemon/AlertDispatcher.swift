@@ -117,7 +117,8 @@ public struct AlertDispatcher: Sendable {
         }
         state.recordAlerts(exported)
         for n in outcome.unrouted { log(n, channel: nil) }
-        for m in outcome.messages { deliver(m, config: config.notify, wall: wall) }
+        let annotate = Annotator(snapshot: outcome.messages.isEmpty ? nil : state.current.snapshot)
+        for m in outcome.messages { deliver(annotate(m), config: config.notify, wall: wall) }
         if outcome.messages.contains(where: { config.notify.channel(named: $0.channel)?.isDurable ?? false }) { poke() }
     }
 
@@ -220,5 +221,36 @@ extension PersistedAlert {
         p.value = nil
         p.threshold = nil
         return p
+    }
+}
+
+/// Adds what a reader of the notification wants besides the message, from the cycle's snapshot:
+/// the value's unit, and for the file-handle checks the processes closest to their limit.
+struct Annotator {
+    let units: [CheckKey: String]
+    let topProcesses: String?
+
+    init(snapshot: HostSnapshot?) {
+        var units: [CheckKey: String] = [:]
+        for o in snapshot?.observations() ?? [] where !o.unit.isEmpty { units[o.key] = o.unit }
+        self.units = units
+        topProcesses = snapshot?.fileHandles.flatMap { f in
+            f.topProcesses.isEmpty
+                ? nil
+                : f.topProcesses.prefix(5).map { "\($0.name) (pid \($0.pid)) \($0.open) of \(Units.formatNumber($0.limit)) open" }.joined(separator: "; ")
+        }
+    }
+
+    func callAsFunction(_ m: ChannelMessage) -> ChannelMessage {
+        var m = m
+        for i in m.notifications.indices {
+            let labels = m.notifications[i].labels
+            let key = CheckKey(check: labels["check"] ?? "", resource: labels["resource"] ?? "")
+            var a = m.notifications[i].annotations ?? [:]
+            if let u = units[key] { a["unit"] = u }
+            if key.check == "file_handles" || key.check == "process_fds", let t = topProcesses { a["top_processes"] = t }
+            m.notifications[i].annotations = a.isEmpty ? nil : a
+        }
+        return m
     }
 }

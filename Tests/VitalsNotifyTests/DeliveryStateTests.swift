@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import VitalsCore
-import VitalsDaemon
+@testable import VitalsDaemon
 import VitalsNotify
 import VitalsTestKit
 
@@ -126,5 +126,21 @@ import VitalsTestKit
         #expect(again.channels[0].queue.map { $0.message.notifications[0].sequence } == [2, 3])
         _ = again.enqueue(Self.message("a", 4), wall: 2000)
         #expect(again.channels[0].queue.last!.seq > again.channels[0].queue[1].seq, "new numbers continue after the restored ones")
+    }
+
+    @Test func messagesCarryTheUnitAndTheProcessesClosestToTheirLimit() {
+        var snapshot = HostSnapshot(timestamp: 1000, cycle: 1)
+        snapshot.fileHandles = FileHandleStats(
+            allocated: 9000, maximum: 10000, topProcesses: [ProcessFDs(pid: 42, name: "nginx", open: 1000, limit: 1024)], ownOpen: 12, unreadableProcesses: 0)
+        let labels = AlertLabels.forCheck("file_handles", resource: "", instance: "h")
+        let n = AlertNotification(
+            fingerprint: labels.fingerprint, labels: labels, severity: .critical, reason: .first, message: "file handles 90% used", startsAt: 1000, at: 1000, sequence: 1)
+        let m = Annotator(snapshot: snapshot)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
+        #expect(m.notifications[0].annotations?["unit"] == "%")
+        #expect(m.notifications[0].annotations?["top_processes"] == "nginx (pid 42) 1000 of 1024 open")
+        let body = MessageText.body(m, instance: "h")
+        #expect(body.contains("  processes: nginx (pid 42) 1000 of 1024 open"), "\(body)")
+        let other = Annotator(snapshot: nil)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
+        #expect(other.notifications[0].annotations == nil)
     }
 }

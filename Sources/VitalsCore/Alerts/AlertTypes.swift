@@ -84,6 +84,10 @@ public struct AlertNotification: Sendable, Equatable, Codable {
     public var escalatedFrom: Int?
     /// Who acknowledged the problem, when someone has.
     public var acknowledgedBy: String?
+    /// What the channels add about the alert besides its message, set when the message is formed
+    /// (the value's unit, the processes closest to their file limit): Alertmanager-style
+    /// annotations. Absent in messages written by earlier versions.
+    public var annotations: [String: String]?
 
     /// `<fingerprint>-<sequence>`: the same decision always has the same key, so a receiver can
     /// drop a repeat delivery.

@@ -77,6 +77,7 @@ public struct WebhookPayload: Encodable, Sendable {
         if let by = n.acknowledgedBy { a["acknowledged_by"] = by }
         if let r = n.labels["runbook"] ?? n.labels["runbook_url"] { a["runbook_url"] = r }
         if n.step > 0 { a["escalation_step"] = "\(n.step)" }
+        for (k, v) in n.annotations ?? [:] where a[k] == nil { a[k] = v }
         return a
     }
 
