@@ -67,6 +67,18 @@ extension ConfigDecoder {
                 } else if !channels.contains(where: { $0.name == fb }) {
                     let hint = Suggest.closest(to: fb, in: channels.map(\.name)).map { "did you mean \"\($0)\"?" } ?? "channels are: \(channels.map(\.name).joined(separator: ", "))"
                     issue(node, "channels.\(c.name).fallback", "no channel named \"\(fb)\"; \(hint)")
+                } else {
+                    // A chain of fallbacks must end: A -> B -> A would pass a failing queue back and forth.
+                    var seen = [c.name]
+                    var next: String? = fb
+                    while let n = next, let ch = channels.first(where: { $0.name == n }) {
+                        if seen.contains(n) {
+                            issue(node, "channels.\(c.name).fallback", "the fallbacks go round in a circle (\((seen + [n]).joined(separator: " -> "))); end the chain at a channel without a fallback, e.g. log")
+                            break
+                        }
+                        seen.append(n)
+                        next = ch.fallback
+                    }
                 }
             }
             note("channels", node)

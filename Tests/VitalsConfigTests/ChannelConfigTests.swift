@@ -113,4 +113,19 @@ import VitalsCore
         let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(text: "metrics:\n  listen: everywhere\n", name: "v.yaml") }
         #expect(e?.description.hasPrefix("v.yaml:2:11: metrics.listen: expected a port (9105: loopback)") == true, "\(e?.description ?? "")")
     }
+
+    @Test func fallbacksMustNotGoRoundInACircle() {
+        let text = """
+            channels:
+              a: {type: webhook, url: "http://a/", fallback: b}
+              b: {type: webhook, url: "http://b/", fallback: a}
+              c: {type: webhook, url: "http://c/", fallback: a}
+            """
+        let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(text: text, name: "v.yaml") }
+        let lines = e?.description.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.contains { $0.contains("channels.a.fallback: the fallbacks go round in a circle (a -> b -> a)") }, "\(lines)")
+        #expect(lines.contains { $0.contains("channels.b.fallback: the fallbacks go round in a circle (b -> a -> b)") })
+        #expect(lines.contains { $0.contains("channels.c.fallback: the fallbacks go round in a circle (c -> a -> b -> a)") })
+        #expect(throws: Never.self) { try ConfigLoader.load(text: "channels:\n  log: {type: log}\n  a: {type: webhook, url: \"http://a/\", fallback: log}\n", name: "v.yaml") }
+    }
 }
