@@ -85,8 +85,8 @@ extension ConfigDecoder {
             var servers: [SMTPSettings.Server] = []
             if let sn = cf["servers"], let texts = stringList(sn, "\(path).servers"), !texts.isEmpty {
                 for (i, t) in texts.enumerated() {
-                    if let colon = t.lastIndex(of: ":"), let port = Int(t[t.index(after: colon)...]), (1...65535).contains(port), colon != t.startIndex {
-                        servers.append(.init(host: String(t[..<colon]).trimmingBrackets, port: port))
+                    if let server = HostPort(parsing: t) {
+                        servers.append(server)
                     } else {
                         issue(sn, "\(path).servers[\(i)]", "expected host:port (the port is never guessed), e.g. mail.example.com:587, got \"\(t)\"")
                     }
@@ -231,7 +231,3 @@ extension ConfigDecoder {
     }
 }
 
-extension String {
-    /// `[::1]` -> `::1`.
-    var trimmingBrackets: String { hasPrefix("[") && hasSuffix("]") ? String(dropFirst().dropLast()) : self }
-}

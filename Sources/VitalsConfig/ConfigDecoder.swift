@@ -219,9 +219,6 @@ struct ConfigDecoder {
     /// `9105` (loopback), `127.0.0.1:9105`, `[::1]:9105`.
     static func listenAddress(_ text: String) -> ListenAddress? {
         if let port = Int(text), (1...65535).contains(port) { return ListenAddress(host: "127.0.0.1", port: port) }
-        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
-        else { return nil }
-        let host = String(text[..<colon]).trimmingBrackets
-        return host.isEmpty ? nil : ListenAddress(host: host, port: port)
+        return HostPort(parsing: text)
     }
 }

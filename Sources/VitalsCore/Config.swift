@@ -103,8 +103,8 @@ public struct PluginConfig: Sendable, Equatable {
     public init() {}
 }
 
-/// A TCP address to listen on (`metrics.listen`).
-public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+/// A host and a port: where the metrics listener listens, an SMTP server of a failover list.
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
 
@@ -113,5 +113,19 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
+    /// `host:port`, an IPv6 host in brackets.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// `host:port` or `[v6]:port` with a port of 1-65535; nil otherwise.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        else { return nil }
+        var host = Substring(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        guard !host.isEmpty else { return nil }
+        self.init(host: String(host), port: port)
+    }
 }
+
+/// A TCP address to listen on (`metrics.listen`).
+public typealias ListenAddress = HostPort

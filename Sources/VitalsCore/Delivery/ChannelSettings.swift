@@ -77,17 +77,7 @@ public struct SMTPSettings: Sendable, Equatable {
     }
 
     /// One server of the failover list.
-    public struct Server: Sendable, Equatable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-
-        public var description: String { "\(host):\(port)" }
-    }
+    public typealias Server = HostPort
 
     public var servers: [Server]
     public var tls: TLSMode
