@@ -33,6 +33,14 @@ public final class Delivery: Sendable {
         public var handedToFallback: UInt64 = 0
         public var latencyCounts = [UInt64](repeating: 0, count: Delivery.latencyBuckets.count + 1)
         public var latencySum = 0.0
+
+        /// The head message `seq` is done with (delivered, given up, dropped or handed over):
+        /// out of the queue, and its retry count and wait with it.
+        mutating func finishHead(_ seq: UInt64) {
+            if queue.first?.seq == seq { queue.removeFirst() }
+            headAttempts = 0
+            nextAttempt = nil
+        }
     }
 
     /// Something the service logs (and the tests read) after a decision.
@@ -56,6 +64,14 @@ public final class Delivery: Sendable {
         var channels: [String: Channel] = [:]
         var nextSeq: UInt64 = 1
         var config: [String: ChannelConfig] = [:]
+
+        /// Makes sure `name` has a state, with its configured kind and breaker (a channel that
+        /// left the configuration keeps defaults until its queue drains).
+        mutating func ensureChannel(_ name: String) {
+            guard channels[name] == nil else { return }
+            let cfg = config[name]
+            channels[name] = Channel(name: name, kind: cfg?.kind ?? .webhook, breaker: CircuitBreaker(settings: cfg?.breaker ?? .init()))
+        }
     }
 
     private let contents = Mutex(Contents())
@@ -70,12 +86,9 @@ public final class Delivery: Sendable {
         contents.withLock { c in
             c.config = Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
             for ch in channels where ch.isDurable {
-                if c.channels[ch.name] == nil {
-                    c.channels[ch.name] = Channel(name: ch.name, kind: ch.kind, breaker: CircuitBreaker(settings: ch.breaker))
-                } else {
-                    c.channels[ch.name]!.breaker.settings = ch.breaker
-                    c.channels[ch.name]!.kind = ch.kind
-                }
+                c.ensureChannel(ch.name)
+                c.channels[ch.name]!.breaker.settings = ch.breaker
+                c.channels[ch.name]!.kind = ch.kind
             }
         }
     }
@@ -86,10 +99,7 @@ public final class Delivery: Sendable {
         let (entries, problems) = store.load(wall: wall)
         contents.withLock { c in
             for e in entries {
-                if c.channels[e.channel] == nil {
-                    let kind = c.config[e.channel]?.kind ?? .webhook
-                    c.channels[e.channel] = Channel(name: e.channel, kind: kind, breaker: CircuitBreaker(settings: c.config[e.channel]?.breaker ?? .init()))
-                }
+                c.ensureChannel(e.channel)
                 c.channels[e.channel]!.queue.append(e)
                 c.nextSeq = max(c.nextSeq, e.seq + 1)
             }
@@ -112,10 +122,7 @@ public final class Delivery: Sendable {
             writeError = error
         }
         let events = contents.withLock { c -> [Event] in
-            if c.channels[m.channel] == nil {
-                let cfg = c.config[m.channel]
-                c.channels[m.channel] = Channel(name: m.channel, kind: cfg?.kind ?? .webhook, breaker: CircuitBreaker(settings: cfg?.breaker ?? .init()))
-            }
+            c.ensureChannel(m.channel)
             c.channels[m.channel]!.queue.append(entry)
             return trim(&c)
         }
@@ -131,8 +138,8 @@ public final class Delivery: Sendable {
             guard let (name, _) = c.channels.filter({ !$0.value.queue.isEmpty }).min(by: { oldestDroppable($0.value) < oldestDroppable($1.value) }) else { break }
             let index = c.channels[name]!.inFlight ? 1 : 0
             guard index < c.channels[name]!.queue.count else { break }
-            let e = c.channels[name]!.queue.remove(at: index)
-            if index == 0 { c.channels[name]!.headAttempts = 0 }
+            let e = c.channels[name]!.queue[index]
+            if index == 0 { c.channels[name]!.finishHead(e.seq) } else { c.channels[name]!.queue.remove(at: index) }
             store?.remove(e.seq)
             c.channels[name]!.givenUp["outbox_full", default: 0] += 1
             dropped[name, default: 0] += 1
@@ -161,9 +168,7 @@ public final class Delivery: Sendable {
                 let cfg = c.config[name]
                 let maxAge = (cfg?.retry ?? RetryPolicy()).maxAge.seconds
                 while let head = ch.queue.first, wall - head.createdWall > maxAge {
-                    ch.queue.removeFirst()
-                    ch.headAttempts = 0
-                    ch.nextAttempt = nil
+                    ch.finishHead(head.seq)
                     store?.remove(head.seq)
                     ch.givenUp["too_old", default: 0] += 1
                     events.append(.givenUp(channel: name, entry: head, reason: "not delivered within max_age \(Units.formatDuration(.seconds(maxAge))) (last error: \(ch.lastError ?? "none"))"))
@@ -179,7 +184,8 @@ public final class Delivery: Sendable {
                     ch.headAttempts = 0
                     ch.nextAttempt = nil
                     ch.handedToFallback += UInt64(moved.count)
-                    var target = c.channels[fb] ?? Channel(name: fb, kind: c.config[fb]!.kind, breaker: CircuitBreaker(settings: c.config[fb]!.breaker))
+                    c.ensureChannel(fb)
+                    var target = c.channels[fb]!
                     for var e in moved {
                         e.via = e.via ?? name
                         e.channel = fb
@@ -213,13 +219,10 @@ public final class Delivery: Sendable {
             ch.inFlight = false
             var events: [Event] = []
             let retry = c.config[a.channel]?.retry ?? RetryPolicy()
-            let isHead = ch.queue.first?.seq == a.entry.seq
             switch outcome {
             case .delivered(let detail):
-                if isHead { ch.queue.removeFirst() }
+                ch.finishHead(a.entry.seq)
                 store?.remove(a.entry.seq)
-                ch.headAttempts = 0
-                ch.nextAttempt = nil
                 ch.delivered += 1
                 ch.lastSuccessWall = wall
                 let latency = max(0, wall - (a.entry.message.notifications.map(\.at).min() ?? a.entry.createdWall))
@@ -245,10 +248,8 @@ public final class Delivery: Sendable {
                     ch.nextAttempt = now.advanced(by: wait)
                     events.append(.retrying(channel: a.channel, entry: a.entry, reason: reason, attempt: ch.headAttempts, wait: wait))
                 } else {
-                    if isHead { ch.queue.removeFirst() }
+                    ch.finishHead(a.entry.seq)
                     store?.remove(a.entry.seq)
-                    ch.headAttempts = 0
-                    ch.nextAttempt = nil
                     ch.givenUp["rejected", default: 0] += 1
                     events.append(.givenUp(channel: a.channel, entry: a.entry, reason: reason))
                 }

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 public import VitalsCore
+import VitalsProcFS
 
 #if canImport(Glibc)
 import Glibc
@@ -64,13 +65,9 @@ public struct OutboxStore: Sendable {
 
     /// Every entry in sequence order, and the files that could not be read (moved aside).
     public func load(wall: Double) -> (entries: [OutboxEntry], problems: [String]) {
-        guard let dir = opendir(directory) else { return ([], []) }
-        var names: [String] = []
-        while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasSuffix(".json") { names.append(name) } else if name.hasSuffix(".json.tmp") { unlink("\(directory)/\(name)") }
-        }
-        closedir(dir)
+        let listed = (try? Syscalls.listDirectory(directory)) ?? []
+        for name in listed where name.hasSuffix(".json.tmp") { unlink("\(directory)/\(name)") }
+        let names = listed.filter { $0.hasSuffix(".json") }
         var entries: [OutboxEntry] = []
         var problems: [String] = []
         for name in names.sorted() {
