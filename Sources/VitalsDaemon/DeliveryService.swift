@@ -54,11 +54,16 @@ public struct DeliveryService: Service {
         }
         defer { ticker.cancel() }
         var lastResend: [String: ContinuousClock.Instant] = [:]
+        var applied: [ChannelConfig]? = nil
         await withDiscardingTaskGroup { tasks in
             for await _ in wake.cancelOnGracefulShutdown() {
                 let config = state.config.notify
-                await notifiers.update(config.channels, group: group, logger: logger)
-                delivery.configure(config.channels)
+                // The channels change only at a reload; the loop wakes four times a second.
+                if config.channels != applied {
+                    await notifiers.update(config.channels, group: group, logger: logger)
+                    delivery.configure(config.channels)
+                    applied = config.channels
+                }
                 tracker?.progress("delivery")
                 let now = clock.now
                 let (attempts, events) = delivery.due(now: now, wall: wallNow())
@@ -105,8 +110,7 @@ public struct DeliveryService: Service {
     private func routed(_ a: PersistedAlert, to channel: String, config: NotifyConfig) -> Bool {
         guard let notified = a.notified, notified != .ok else { return false }
         guard let route = config.route(named: a.route, labels: a.labels, severity: a.severity) else { return false }
-        let last = min(a.step ?? 0, route.steps.count - 1)
-        return route.steps[0...max(0, last)].contains { $0.channels.contains(channel) }
+        return route.channels(through: a.step ?? 0).contains(channel)
     }
 
     private func log(_ e: Delivery.Event) {

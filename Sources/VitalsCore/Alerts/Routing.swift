@@ -78,11 +78,17 @@ public struct Route: Sendable, Equatable {
     /// anything else to every step reached so far (the on-call person who was paged hears of the
     /// recovery too). Each channel once, in step order.
     public func channels(for n: AlertNotification) -> [String] {
-        guard !steps.isEmpty else { return [] }
         let last = min(n.step, steps.count - 1)
-        let first = n.reason == .escalated ? min(n.escalatedFrom ?? last, last) : 0
+        return channels(through: n.step, from: n.reason == .escalated ? min(n.escalatedFrom ?? last, last) : 0)
+    }
+
+    /// The channels of steps `first` through `step` (clamped to the route), each once, in step
+    /// order.
+    public func channels(through step: Int, from first: Int = 0) -> [String] {
+        guard !steps.isEmpty else { return [] }
+        let last = min(max(step, 0), steps.count - 1)
         var seen = Set<String>()
-        return steps[first...last].flatMap(\.channels).filter { seen.insert($0).inserted }
+        return steps[min(max(first, 0), last)...last].flatMap(\.channels).filter { seen.insert($0).inserted }
     }
 }
 
