@@ -26,7 +26,7 @@ enum HTTPExchange {
         deadline: NIODeadline
     ) async throws -> Response {
         let promise = group.next().makePromise(of: Response.self)
-        let serverName = isIPAddress(target.host) ? nil : target.host
+        let serverName = ClientTLS.serverName(target.host)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(connectTimeout))
             .channelInitializer { channel in
@@ -68,10 +68,6 @@ enum HTTPExchange {
             try? await channel.close()
             throw error
         }
-    }
-
-    static func isIPAddress(_ host: String) -> Bool {
-        host.contains(":") || host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
     }
 }
 

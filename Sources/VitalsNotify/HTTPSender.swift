@@ -79,9 +79,7 @@ final class HTTPSender: Sendable {
     init(group: any EventLoopGroup, connectTimeout: Duration, caFile: String?) {
         self.group = group
         self.connectTimeout = connectTimeout
-        var config = TLSConfiguration.makeClientConfiguration()
-        if let caFile { config.trustRoots = .file(caFile) }
-        tls = Result { try NIOSSLContext(configuration: config) }
+        tls = ClientTLS.context(caFile: caFile)
     }
 
     /// POSTs `body` to `url` with `headers`, waiting at most `timeout` for the whole exchange.

@@ -13,13 +13,7 @@ public final class SMTPNotifier: Notifier {
     public init(settings: SMTPSettings, group: any EventLoopGroup) {
         self.settings = settings
         self.group = group
-        if settings.tls == .none {
-            tls = nil
-        } else {
-            var config = TLSConfiguration.makeClientConfiguration()
-            if let ca = settings.caFile { config.trustRoots = .file(ca) }
-            tls = Result { try NIOSSLContext(configuration: config) }
-        }
+        tls = settings.tls == .none ? nil : ClientTLS.context(caFile: settings.caFile)
     }
 
     public func deliver(_ m: OutgoingMessage) async -> DeliveryOutcome {
@@ -50,7 +44,7 @@ public final class SMTPNotifier: Notifier {
         case .success(let c): context = c
         case .failure(let e): throw SMTPFailure(description: "cannot set up TLS (\(e)); check ca_file", transient: false)
         }
-        let serverName = Self.isIPAddress(server.host) ? nil : server.host
+        let serverName = ClientTLS.serverName(server.host)
         let conn = try await SMTPConnection.connect(
             host: server.host, port: server.port, tls: settings.tls == .implicit ? context : nil, serverName: serverName, group: group,
             timeout: settings.timeout)
@@ -131,10 +125,6 @@ public final class SMTPNotifier: Notifier {
             throw SMTPFailure(
                 description: "authentication failed: \(r)\(r.code == 535 ? "; check the channel's username and password" : "")", transient: r.isTransient)
         }
-    }
-
-    static func isIPAddress(_ host: String) -> Bool {
-        host.contains(":") || host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
     }
 
     static func describe(_ error: any Error) -> String {
