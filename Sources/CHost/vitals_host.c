@@ -5,8 +5,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/timex.h>
+#include <time.h>
+#include <unistd.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
 
 int vitals_failed_units(char *buf, size_t len) {
     sd_bus *bus = NULL;
@@ -15,6 +20,14 @@ int vitals_failed_units(char *buf, size_t len) {
     int count = 0;
     size_t used = 0;
     if (len) buf[0] = 0;
+    if (sd_booted() <= 0) {
+        snprintf(buf, len, "this system was not booted with systemd (a container or chroot without it)");
+        return VITALS_NOT_APPLICABLE;
+    }
+    if (access("/run/dbus/system_bus_socket", F_OK) != 0 && !getenv("DBUS_SYSTEM_BUS_ADDRESS")) {
+        snprintf(buf, len, "no system bus on this host (/run/dbus/system_bus_socket is missing: dbus is not installed or not running)");
+        return VITALS_NOT_APPLICABLE;
+    }
     int r = sd_bus_open_system(&bus);
     if (r < 0) {
         snprintf(buf, len, "cannot reach the system bus: %s", strerror(-r));
@@ -58,4 +71,50 @@ int vitals_clock_synchronized(long *maxerror_us) {
     if (maxerror_us) *maxerror_us = tx.maxerror;
     // As timedatectl's NTPSynchronized: not STA_UNSYNC, and an error bound under 16 s.
     return (state != TIME_ERROR && !(tx.status & STA_UNSYNC) && tx.maxerror < 16000000) ? 1 : 0;
+}
+
+int vitals_timedated_ntp(int *synchronized, int *ntp_service, char *buf, size_t len) {
+    sd_bus *bus = NULL;
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    int value = 0;
+    if (len) buf[0] = 0;
+    if (access("/run/dbus/system_bus_socket", F_OK) != 0 && !getenv("DBUS_SYSTEM_BUS_ADDRESS")) {
+        snprintf(buf, len, "no system bus");
+        return -ENOENT;
+    }
+    int r = sd_bus_open_system(&bus);
+    if (r < 0) {
+        snprintf(buf, len, "cannot reach the system bus: %s", strerror(-r));
+        return r;
+    }
+    r = sd_bus_get_property_trivial(bus, "org.freedesktop.timedate1", "/org/freedesktop/timedate1", "org.freedesktop.timedate1",
+                                    "NTPSynchronized", &error, 'b', &value);
+    if (r < 0) {
+        snprintf(buf, len, "systemd-timedated did not answer NTPSynchronized: %s", error.message ? error.message : strerror(-r));
+        goto done;
+    }
+    *synchronized = value ? 1 : 0;
+    sd_bus_error_free(&error);
+    value = 0;
+    // Whether an NTP service (systemd-timesyncd, or chrony/ntpsec through timedated's list) is on;
+    // -1 when timedated does not say.
+    if (sd_bus_get_property_trivial(bus, "org.freedesktop.timedate1", "/org/freedesktop/timedate1", "org.freedesktop.timedate1",
+                                    "NTP", &error, 'b', &value) >= 0)
+        *ntp_service = value ? 1 : 0;
+    else
+        *ntp_service = -1;
+    r = 0;
+done:
+    sd_bus_error_free(&error);
+    sd_bus_unref(bus);
+    return r;
+}
+
+long vitals_timesyncd_synchronized_age(void) {
+    struct stat st;
+    if (stat("/run/systemd/timesync/synchronized", &st) != 0) return -1;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    long age = (long)(now.tv_sec - st.st_mtim.tv_sec);
+    return age < 0 ? 0 : age;
 }

@@ -140,11 +140,19 @@ extension HostSnapshot {
                         check: "process_fds", reading: .value(top.usedPercent),
                         subject: "process \(top.name) (pid \(top.pid)) fds", quantity: "of its limit", unit: "%",
                         detail: "\(top.open) of \(Units.formatNumber(top.limit)) open"))
+            } else if f.processScan == false {
+                out.append(
+                    Observation(
+                        check: "process_fds",
+                        reading: .notApplicable("not applicable: the per-process scan is off (file_handles.top_processes: 0)"),
+                        subject: "process fds", quantity: "", unit: "%"))
             } else {
                 out.append(
                     Observation(
-                        check: "process_fds", reading: .unknown("no process fd counts readable"), subject: "process fds",
-                        quantity: "", unit: "%"))
+                        check: "process_fds",
+                        reading: .unknown(
+                            "no process fd counts readable (\(f.unreadableProcesses) processes refused: run as root or with CAP_DAC_READ_SEARCH)"),
+                        subject: "process fds", quantity: "", unit: "%"))
             }
         } else {
             out.append(Observation(check: "file_handles", reading: failure("file_handles"), subject: "file handles", quantity: "", unit: "%"))

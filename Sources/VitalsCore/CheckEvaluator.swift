@@ -16,6 +16,9 @@ public struct CheckStatus: Sendable, Codable, Equatable {
     public var pending: String?
     /// A custom check's performance data, as its plugin wrote it (the metrics until /metrics).
     public var perfdata: [PerfDatum]?
+    /// True when the check cannot apply to this host or was turned off (no swap, no system bus,
+    /// the per-process scan off): shown as ok with the reason, never an alert.
+    public var notApplicable: Bool?
 
     public init(
         check: String, resource: String, severity: Severity, message: String, value: Double?, threshold: Double?,
@@ -35,6 +38,7 @@ public struct CheckStatus: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case check, resource, severity, message, value, threshold, since, pending, perfdata
         case evaluatedAt = "evaluated_at"
+        case notApplicable = "not_applicable"
     }
 }
 
@@ -58,8 +62,12 @@ public struct Transition: Sendable, Equatable {
 /// through `ThresholdSpec.level`, then raise/clear debounce by samples or duration.
 ///
 /// Pure: time comes in as an `Instant` (monotonic, for debounce) and a wall-clock `timestamp`
-/// (for display). Changes to and from `unknown` are immediate; debounce applies between ok,
-/// warning and critical.
+/// (for display). A change to `unknown` is immediate (the alert engine has its own unknown
+/// delay). Every change between definite states (ok, warning, critical) goes through the debounce,
+/// including the first value of a check and the first value after unknown: it is judged against
+/// the last definite state (ok for a new check, or what `seed` restored), and until the debounce
+/// has passed the check shows that state with the change as `pending`. So an agent started on a
+/// busy host, or a read that failed once, never skips the raise debounce.
 public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
     private struct Pending: Sendable {
         var worse: Bool
@@ -70,11 +78,25 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
     private struct Entry: Sendable {
         var status: CheckStatus
         var pending: Pending?
+        /// The last ok, warning or critical state: what a value after unknown is judged against.
+        var definite: Severity
     }
 
     private var entries: [CheckKey: Entry] = [:]
+    /// The definite state a check starts from, when a restart restored one (else ok).
+    private var baseline: [CheckKey: Severity] = [:]
 
     public init() {}
+
+    /// The states the checks had before a restart (from the alert state): a check seen for the
+    /// first time starts from its state here instead of ok, so a problem that was notified before
+    /// the restart is neither resolved nor raised again by the new process's debounce. Only ok,
+    /// warning and critical count.
+    public mutating func seed(_ states: [CheckKey: Severity]) {
+        baseline = states.filter { Self.isDefinite($0.value) }
+    }
+
+    static func isDefinite(_ s: Severity) -> Bool { s == .ok || s == .warning || s == .critical }
 
     /// The current status of every check evaluated so far, ordered by check and resource.
     public var statuses: [CheckStatus] {
@@ -92,13 +114,14 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
     ) -> Transition? {
         let key = obs.key
         let isNew = entries[key] == nil
+        let start = baseline[key] ?? .ok
         var entry =
             entries[key]
             ?? Entry(
                 status: CheckStatus(
-                    check: obs.check, resource: obs.resource, severity: .ok, message: "", value: nil,
+                    check: obs.check, resource: obs.resource, severity: start, message: "", value: nil,
                     threshold: nil, since: timestamp, evaluatedAt: timestamp, pending: nil),
-                pending: nil)
+                pending: nil, definite: start)
         defer { entries[key] = entry }
         let old = entry.status.severity
         entry.status.evaluatedAt = timestamp
@@ -106,30 +129,38 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
         let target: Severity
         switch obs.reading {
         case .unknown(let reason):
+            entry.status.notApplicable = nil
             return noValue(&entry, .unknown, "\(obs.subject) unknown: \(reason)", from: old, at: timestamp, first: isNew)
         case .notApplicable(let reason):
-            return noValue(&entry, .ok, "\(obs.subject): \(reason)", from: old, at: timestamp, first: isNew)
+            let was = entry.status.notApplicable == true
+            entry.status.notApplicable = true
+            // Said once: the first time it does not apply is a transition even when the state stays ok.
+            return noValue(&entry, .ok, "\(obs.subject): \(reason)", from: old, at: timestamp, first: isNew || !was)
         case .value(let v) where !v.isFinite:
+            entry.status.notApplicable = nil
             return noValue(
                 &entry, .unknown, "\(obs.subject) unknown: the value is not a finite number", from: old, at: timestamp,
                 first: isNew)
         case .value(let v):
+            entry.status.notApplicable = nil
             entry.status.value = v
-            let base: Severity = (old == .unknown || old == .stale) ? .ok : old
+            // After unknown or stale, the value is judged against the last definite state.
+            let base: Severity = Self.isDefinite(old) ? old : entry.definite
             target = spec.level(of: v, free: obs.freeBytes, current: base)
-            if old == .unknown || old == .stale || target == old {
+            if target == base {
                 entry.pending = nil
             } else {
-                let worse = target.rank > old.rank
+                let worse = target.rank > base.rank
                 var p = entry.pending.flatMap { $0.worse == worse ? $0 : nil } ?? Pending(worse: worse, count: 0, since: now)
                 p.count += 1
                 entry.pending = p
                 let debounce = worse ? spec.raiseAfter : spec.clearAfter
                 if !Self.satisfied(debounce, pending: p, now: now) {
                     entry.status.pending = Self.describePending(target, debounce, pending: p, now: now)
-                    entry.status.message = Self.message(obs, v, old, spec)
-                    entry.status.threshold = Self.limit(of: old, spec)
-                    return nil
+                    entry.status.message = Self.message(obs, v, base, spec)
+                    entry.status.threshold = Self.limit(of: base, spec)
+                    // The check shows its last definite state until the change has lasted.
+                    return move(&entry, to: base, from: old, at: timestamp, first: isNew)
                 }
                 entry.pending = nil
             }
@@ -154,6 +185,7 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
 
     private func move(_ entry: inout Entry, to new: Severity, from old: Severity, at timestamp: Double, first: Bool) -> Transition? {
         entry.status.severity = new
+        if Self.isDefinite(new) { entry.definite = new }
         guard new != old || first else { return nil }
         if new != old { entry.status.since = timestamp }
         return Transition(

@@ -220,6 +220,8 @@ public struct FileHandleStats: Sendable, Codable, Equatable {
     public var ownOpen: Int
     /// Processes whose fds could not be read (permission), so the top list may be partial.
     public var unreadableProcesses: Int
+    /// False when the per-process scan is off (`file_handles.top_processes: 0`); nil means on.
+    public var processScan: Bool?
 
     public init(
         allocated: Double, maximum: Double, topProcesses: [ProcessFDs], ownOpen: Int, unreadableProcesses: Int
@@ -238,6 +240,7 @@ public struct FileHandleStats: Sendable, Codable, Equatable {
         case topProcesses = "top_processes"
         case ownOpen = "own_open"
         case unreadableProcesses = "unreadable_processes"
+        case processScan = "process_scan"
     }
 }
 

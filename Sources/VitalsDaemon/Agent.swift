@@ -106,10 +106,11 @@ public enum Agent {
             policy: loaded.config.alerts, store: store, controls: controls, instance: instance, logger: logger, state: state, now: .now, wall: WallClock.now(),
             delivery: delivery, poke: { deliveryService.poke() })
         tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
-        let pluginResults = PluginResults()
+        let restored = alerts.restoredStates
+        let pluginResults = PluginResults(baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles,
-            tracker: tracker, alerts: alerts, plugins: pluginResults, delivery: delivery)
+            tracker: tracker, alerts: alerts, plugins: pluginResults, delivery: delivery, restored: restored)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),

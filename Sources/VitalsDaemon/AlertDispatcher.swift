@@ -38,6 +38,11 @@ public struct AlertDispatcher: Sendable {
         state.recordAlerts(exported)
     }
 
+    /// The state each check had when the previous run stopped (from the restored alerts):
+    /// the evaluators start from it, so a restart neither resolves a notified problem nor
+    /// raises one again before its debounce.
+    public var restoredStates: [CheckKey: Severity] { pipeline.engine.problemStates }
+
     /// Reads the silences and acknowledgements left by the previous run, before the status
     /// socket opens (so no change made through it can be overwritten).
     public static func restoreControls(_ controls: ControlStore, logger: Logger, wall: Double) {

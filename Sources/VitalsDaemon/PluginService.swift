@@ -20,17 +20,26 @@ public final class PluginResults: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// The states the checks had before a restart (from the alert state), by check name.
+    private let baseline: Mutex<[String: Severity]>
     /// When the service started: a check without any result for two intervals since then is stale.
     let started: ContinuousClock.Instant
 
-    public init(started: ContinuousClock.Instant = .now) { self.started = started }
+    /// `baseline`: each check's state before a restart, so its first result is debounced against
+    /// that rather than ok (a notified problem is neither resolved nor raised again by a restart).
+    public init(started: ContinuousClock.Instant = .now, baseline: [String: Severity] = [:]) {
+        self.started = started
+        self.baseline = Mutex(baseline)
+    }
 
     /// Records one run's result; returns the change of the check's (debounced) state, if any.
     @discardableResult
     func record(_ check: CheckDefinition, _ result: PluginResult, at now: ContinuousClock.Instant, wall: Double) -> Transition? {
         entries.withLock { all in
-            var e = all[check.name] ?? Entry(result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
+            let start = baseline.withLock { $0[check.name] } ?? .ok
+            var e = all[check.name] ?? Entry(debouncer: StateDebouncer(baseline: start), result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
             let before = e.debouncer.state
+            let wasNotApplicable = all[check.name]?.result.notApplicable ?? false
             let state = e.debouncer.feed(result.severity, raiseAfter: check.raiseAfter, clearAfter: check.clearAfter)
             if state != before { e.sinceWall = wall }
             var shown = result
@@ -44,12 +53,13 @@ public final class PluginResults: Sendable {
             e.finishedWall = wall
             e.finishedAt = now
             all[check.name] = e
-            guard state != before else { return nil }
-            return Transition(
-                key: CheckKey(check: check.name), from: before, to: state,
-                status: CheckStatus(
-                    check: check.name, resource: "", severity: state, message: shown.message, value: nil, threshold: nil, since: wall,
-                    evaluatedAt: wall, pending: nil))
+            let newlyNotApplicable = result.notApplicable && (before == nil || !wasNotApplicable)
+            guard state != before || newlyNotApplicable else { return nil }
+            var status = CheckStatus(
+                check: check.name, resource: "", severity: state, message: shown.message, value: nil, threshold: nil, since: wall,
+                evaluatedAt: wall, pending: nil)
+            if result.notApplicable { status.notApplicable = true }
+            return Transition(key: CheckKey(check: check.name), from: before, to: state, status: status)
         }
     }
 
@@ -78,6 +88,7 @@ public final class PluginResults: Sendable {
                             check: c.name, resource: "", severity: e.result.severity, message: e.result.message, value: nil, threshold: nil,
                             since: e.sinceWall, evaluatedAt: e.finishedWall, pending: e.pending)
                         status.perfdata = e.result.perfData.isEmpty ? nil : e.result.perfData
+                        if e.result.notApplicable { status.notApplicable = true }
                         out.append(status)
                     }
                 } else if started.duration(to: now) > limit + c.interval {

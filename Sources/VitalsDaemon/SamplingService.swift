@@ -19,6 +19,8 @@ public struct SamplingService: Service {
     let alerts: AlertDispatcher?
     let plugins: PluginResults?
     let delivery: Delivery?
+    /// The checks' states before the restart (`AlertDispatcher.restoredStates`).
+    let restored: [CheckKey: Severity]
 
     /// The longest a healthy sampling loop stays silent: two intervals plus the statvfs deadline.
     public static func deadline(_ config: Config) -> Duration { config.interval * 2 + config.effectiveStatvfsTimeout }
@@ -27,8 +29,10 @@ public struct SamplingService: Service {
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
         wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
-        alerts: AlertDispatcher? = nil, plugins: PluginResults? = nil, delivery: Delivery? = nil
+        alerts: AlertDispatcher? = nil, plugins: PluginResults? = nil, delivery: Delivery? = nil,
+        restored: [CheckKey: Severity] = [:]
     ) {
+        self.restored = restored
         self.delivery = delivery
         self.plugins = plugins
         self.tracker = tracker
@@ -44,6 +48,7 @@ public struct SamplingService: Service {
     public func run() async throws {
         let clock = ContinuousClock()
         var evaluator = CheckEvaluator<ContinuousClock.Instant>()
+        evaluator.seed(restored)
         var alerts = self.alerts
         var interval = state.config.interval
         var anchor = clock.now
@@ -120,6 +125,11 @@ extension Logger {
         if !s.resource.isEmpty { meta[LogKey.resource] = "\(s.resource)" }
         if let v = s.value { meta[LogKey.value] = "\(Units.formatNumber(v))" }
         if let th = s.threshold { meta[LogKey.threshold] = "\(Units.formatNumber(th))" }
+        if s.notApplicable == true {
+            // Said once, at notice: the check stays out of the alerts for as long as this holds.
+            log(level: .notice, "check not applicable here: \(s.message)", metadata: meta)
+            return
+        }
         let level: Logger.Level =
             switch t.to {
             case .critical: .error

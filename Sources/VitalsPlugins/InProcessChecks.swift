@@ -38,8 +38,9 @@ public struct FailedUnitsCheck: Check {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = vitals_failed_units(&buf, buf.count)
         let text = String(cString: buf)
+        if n == VITALS_NOT_APPLICABLE { return .notApplicable(text) }
         guard n >= 0 else {
-            return PluginResult(severity: .unknown, message: "failed units unknown: \(text) (is systemd running, with dbus?)")
+            return PluginResult(severity: .unknown, message: "failed units unknown: \(text) (is dbus running? systemctl status dbus)")
         }
         let names = text.split(separator: "\n").map(String.init)
         return Self.result(count: Int(n), names: names)
@@ -92,34 +93,96 @@ public struct RebootRequiredCheck: Check {
     }
 }
 
-/// The kernel's view of clock synchronisation (adjtimex, as timedatectl's NTPSynchronized):
-/// warning when it is not synchronised.
+/// Whether the clock is synchronised, asked where the sandbox allows: the kernel (adjtimex, as
+/// timedatectl's NTPSynchronized) when permitted; under the shipped unit, whose `ProtectClock=`
+/// forbids adjtimex, systemd-timedated's `NTPSynchronized` over the system bus (timedated reads
+/// the same kernel state); without a bus, systemd-timesyncd's `/run/systemd/timesync/synchronized`.
+/// Warning when not synchronised, naming the source and whether an NTP service runs.
 public struct ClockSyncCheck: Check {
     public let name = "clock_sync"
     public let interval: Duration = .seconds(120)
-    let read: @Sendable () -> (synchronized: Int32, maxErrorMicros: Int)
 
-    public init() {
-        read = {
-            var maxError = 0
-            let s = vitals_clock_synchronized(&maxError)
-            return (s, maxError)
-        }
+    /// One way of asking; each returns nil when it cannot answer here, with the reason.
+    public struct Sources: Sendable {
+        /// adjtimex: 1 synchronised, 0 not, -errno on error; the max error in microseconds.
+        var kernel: @Sendable () -> (state: Int32, maxErrorMicros: Int)
+        /// timedated: (synchronised, NTP service on (nil: not said)) or the reason it did not answer.
+        var timedated: @Sendable () -> Result<(Bool, Bool?), ClockSourceError>
+        /// Seconds since timesyncd marked the clock synchronised, nil when it never did.
+        var timesyncdAge: @Sendable () -> Int?
     }
 
-    init(read: @escaping @Sendable () -> (synchronized: Int32, maxErrorMicros: Int)) { self.read = read }
+    /// Why a source could not answer.
+    public struct ClockSourceError: Error, Sendable { var text: String }
+
+    let sources: Sources
+
+    public init() {
+        sources = Sources(
+            kernel: {
+                var maxError = 0
+                let s = vitals_clock_synchronized(&maxError)
+                return (s, maxError)
+            },
+            timedated: {
+                var synced: Int32 = 0
+                var ntp: Int32 = -1
+                var buf = [CChar](repeating: 0, count: 512)
+                let r = vitals_timedated_ntp(&synced, &ntp, &buf, buf.count)
+                guard r == 0 else { return .failure(ClockSourceError(text: String(cString: buf))) }
+                return .success((synced == 1, ntp < 0 ? nil : ntp == 1))
+            },
+            timesyncdAge: {
+                let age = vitals_timesyncd_synchronized_age()
+                return age < 0 ? nil : Int(age)
+            })
+    }
+
+    init(sources: Sources) { self.sources = sources }
 
     public func run() -> PluginResult {
-        let (s, maxError) = read()
+        let (s, maxError) = sources.kernel()
         let perf = [PerfDatum(label: "maxerror", value: Double(maxError) / 1e6, unit: "s", min: 0)]
         switch s {
-        case 1: return PluginResult(severity: .ok, message: "clock synchronised (max error \(Units.formatNumber(Double(maxError) / 1000)) ms)", perfData: perf)
+        case 1:
+            return PluginResult(
+                severity: .ok, message: "clock synchronised (max error \(Units.formatNumber(Double(maxError) / 1000)) ms)", perfData: perf)
         case 0:
             return PluginResult(
                 severity: .warning,
                 message: "clock not synchronised (max error \(Units.formatNumber(Double(maxError) / 1e6)) s); is an NTP client (systemd-timesyncd, chrony) running?",
                 perfData: perf)
-        default: return PluginResult(severity: .unknown, message: "clock state unknown: adjtimex: \(String(cString: strerror(-s)))")
+        default:
+            break
         }
+        let kernelError = String(cString: strerror(-s))
+        // adjtimex refused (the unit's ProtectClock=): ask systemd-timedated, which may.
+        let bus: String
+        switch sources.timedated() {
+        case .success((true, _)):
+            return PluginResult(severity: .ok, message: "clock synchronised (systemd-timedated: NTPSynchronized=yes)")
+        case .success((false, let ntp)):
+            let service =
+                switch ntp {
+                case true?: "an NTP service is enabled but has not synchronised yet (timedatectl timesync-status)"
+                case false?: "no NTP service is enabled: install and start one (systemd-timesyncd or chrony)"
+                case nil: "is an NTP client (systemd-timesyncd, chrony) running?"
+                }
+            return PluginResult(severity: .warning, message: "clock not synchronised (systemd-timedated: NTPSynchronized=no); \(service)")
+        case .failure(let e):
+            bus = e.text
+        }
+        if let age = sources.timesyncdAge() {
+            // timesyncd marks every synchronisation; its longest poll interval is 34 minutes.
+            let ago = Units.formatDuration(.seconds(Int64(age)))
+            return age <= 3600
+                ? PluginResult(severity: .ok, message: "clock synchronised (systemd-timesyncd, last synchronisation \(ago) ago)")
+                : PluginResult(
+                    severity: .warning,
+                    message: "clock last synchronised by systemd-timesyncd \(ago) ago (timedatectl timesync-status)")
+        }
+        return PluginResult(
+            severity: .unknown,
+            message: "clock state unknown: adjtimex: \(kernelError) (the unit's ProtectClock=); systemd-timedated: \(bus); no systemd-timesyncd mark in /run/systemd/timesync")
     }
 }

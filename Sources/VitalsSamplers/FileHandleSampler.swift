@@ -51,9 +51,10 @@ public final class FileHandleSampler: Sampler {
             topList[i].name = String(comm.split(separator: "\n").first ?? "?")
         }
         let own = (try? Syscalls.countEntries(fs.path("self/fd"))) ?? 0
-        return .fileHandles(
-            FileHandleStats(
-                allocated: Double(nr.allocated), maximum: Double(nr.maximum), topProcesses: topList, ownOpen: own,
-                unreadableProcesses: unreadable))
+        var stats = FileHandleStats(
+            allocated: Double(nr.allocated), maximum: Double(nr.maximum), topProcesses: topList, ownOpen: own,
+            unreadableProcesses: unreadable)
+        if limit == 0 { stats.processScan = false }
+        return .fileHandles(stats)
     }
 }

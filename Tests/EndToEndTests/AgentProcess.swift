@@ -38,9 +38,8 @@ final class AgentProcess: @unchecked Sendable {
             process.arguments = agentArgs
         }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VITALS_") && $0.key != "JOURNAL_STREAM" && $0.key != "NOTIFY_SOCKET" }
-        // The compiled-in checks (failed units, reboot required, clock sync) answer for this host,
-        // not the test: off unless a test asks for them.
-        env["VITALS_PLUGINS__BUILTIN_CHECKS"] = "false"
+        // The product as shipped: the compiled-in checks (failed units, reboot required, clock
+        // sync) stay on; a test that turns them off passes VITALS_PLUGINS__BUILTIN_CHECKS and says why.
         env.merge(environment) { _, b in b }
         process.environment = env
         process.standardError = FileHandle(forWritingAtPath: logPath)

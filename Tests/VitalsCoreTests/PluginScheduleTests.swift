@@ -18,6 +18,19 @@ import VitalsTestKit
         #expect(PluginSchedule<Instant>.jitter("web", interval: .seconds(10)) == PluginSchedule<Instant>.jitter("web", interval: .seconds(10)))
     }
 
+    @Test func theFirstRunsAfterAStartComeWithinHalfAMinute() {
+        var s = PluginSchedule<Instant>(maxConcurrent: 8)
+        let checks = ["failed_units", "reboot_required", "clock_sync"].map { Self.check($0, every: 300) }
+        var ran = Set<String>()
+        for ms in stride(from: 0, through: 30_000, by: 100) {
+            for c in s.due(checks, now: Self.at(ms)) {
+                ran.insert(c.name)
+                s.finished(c, started: Self.at(ms))
+            }
+        }
+        #expect(ran.count == 3, "ran: \(ran)")
+    }
+
     @Test func neverMoreThanThePoolAndNeverTwoRunsOfOneCheck() {
         let checks = (0..<200).map { Self.check("c\($0)") }
         var s = PluginSchedule<Instant>(maxConcurrent: 4)
@@ -69,6 +82,27 @@ import VitalsTestKit
         #expect(d.feed(.warning, raiseAfter: 3, clearAfter: 2) == .critical, "a different state starts the count again")
         #expect(d.feed(.warning, raiseAfter: 3, clearAfter: 2) == .warning)
         #expect(d.feed(.unknown, raiseAfter: 3, clearAfter: 2) == .unknown, "unknown counts at once")
+        #expect(d.feed(.ok, raiseAfter: 3, clearAfter: 2) == .warning, "after unknown, judged against the last definite state")
         #expect(d.feed(.ok, raiseAfter: 3, clearAfter: 2) == .ok)
+    }
+
+    /// Issue 13: a first result, or the first after unknown, never skips the raise debounce; a
+    /// restart resumes from the state the alert had.
+    @Test func theFirstResultAndTheFirstAfterUnknownAreDebounced() {
+        var d = StateDebouncer()
+        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
+        #expect(d.describePending(raiseAfter: 3, clearAfter: 2) == "critical after 1 of 3 results")
+        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
+        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .critical)
+        var e = StateDebouncer()
+        #expect(e.feed(.ok, raiseAfter: 3, clearAfter: 2) == .ok)
+        #expect(e.feed(.unknown, raiseAfter: 3, clearAfter: 2) == .unknown)
+        #expect(e.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
+        #expect(e.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
+        #expect(e.feed(.critical, raiseAfter: 3, clearAfter: 2) == .critical)
+        var restored = StateDebouncer(baseline: .critical)
+        #expect(restored.feed(.critical, raiseAfter: 3, clearAfter: 2) == .critical, "a notified problem stays, no new raise")
+        #expect(restored.feed(.ok, raiseAfter: 3, clearAfter: 2) == .critical)
+        #expect(restored.feed(.ok, raiseAfter: 3, clearAfter: 2) == .ok)
     }
 }

@@ -3,13 +3,26 @@
 
 #include <stddef.h>
 
+/// Returned when the question cannot apply to this host (no systemd, no system bus).
+#define VITALS_NOT_APPLICABLE (-10000)
+
 /// The names of the systemd units in state "failed", newline-separated into buf (truncated to
 /// len), through the system bus (org.freedesktop.systemd1 ListUnitsFiltered). Returns how many
-/// failed, or -errno when the bus cannot be asked; then buf holds the bus error's text.
+/// failed; VITALS_NOT_APPLICABLE when the host has no systemd or no system bus at all; or -errno
+/// when the bus cannot be asked. On anything but a count, buf holds the reason.
 int vitals_failed_units(char *buf, size_t len);
 
 /// The kernel's clock discipline (adjtimex): 1 synchronised, 0 not, -errno on error; the
 /// estimated maximum error in microseconds goes to *maxerror_us.
 int vitals_clock_synchronized(long *maxerror_us);
+
+/// systemd-timedated's NTPSynchronized (and NTP: whether an NTP service is on, -1 when not said)
+/// over the system bus: the kernel's clock state as timedated reads it, for a caller whose
+/// sandbox forbids adjtimex (ProtectClock=). 0 on success, -errno with the reason in buf.
+int vitals_timedated_ntp(int *synchronized, int *ntp_service, char *buf, size_t len);
+
+/// Seconds since systemd-timesyncd last marked the clock synchronised
+/// (/run/systemd/timesync/synchronized), or -1 when the file is not there.
+long vitals_timesyncd_synchronized_age(void);
 
 #endif

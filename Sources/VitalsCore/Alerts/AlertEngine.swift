@@ -63,6 +63,18 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
 
     public init(policy: AlertPolicy = AlertPolicy()) { self.policy = policy }
 
+    /// The check instances the engine holds at warning or critical: what a restarted agent's
+    /// evaluators start from (`CheckEvaluator.seed`), so the restart neither resolves a notified
+    /// problem nor raises it again.
+    public var problemStates: [CheckKey: Severity] {
+        var out: [CheckKey: Severity] = [:]
+        for r in records.values {
+            guard let check = r.alert.labels["check"], r.alert.severity == .warning || r.alert.severity == .critical else { continue }
+            out[CheckKey(check: check, resource: r.alert.labels["resource"] ?? "")] = r.alert.severity
+        }
+        return out
+    }
+
     /// Hands over the acknowledgements that ended.
     public mutating func takeEndedAcknowledgements() -> [Fingerprint] {
         defer { endedAcknowledgements = [] }

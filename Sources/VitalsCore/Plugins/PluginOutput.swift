@@ -21,6 +21,9 @@ public struct PluginResult: Sendable, Equatable {
     public var perfDataProblems: [String]
     /// Output beyond the runner's cap was drained and counted, not kept.
     public var truncatedBytes: Int
+    /// The check cannot apply to this host (a compiled-in check without what it asks, such as
+    /// failed units without a system bus): severity ok, the message says why, never an alert.
+    public var notApplicable = false
 
     public init(
         severity: Severity, message: String, longOutput: [String] = [], perfData: [PerfDatum] = [], perfDataProblems: [String] = [],
@@ -32,6 +35,13 @@ public struct PluginResult: Sendable, Equatable {
         self.perfData = perfData
         self.perfDataProblems = perfDataProblems
         self.truncatedBytes = truncatedBytes
+    }
+
+    /// A result for a check that cannot apply here: ok, with the reason.
+    public static func notApplicable(_ reason: String) -> PluginResult {
+        var r = PluginResult(severity: .ok, message: "not applicable: \(reason)")
+        r.notApplicable = true
+        return r
     }
 }
 

@@ -1,13 +1,18 @@
 /// When each custom check runs (pure): every `interval`, starting at a jittered offset so checks
 /// with the same interval do not all start in the same second; never two runs of one check at
 /// once; at most `maxConcurrent` runs in all. A check whose run is late because the pool was full
-/// runs as soon as a slot frees, and its next run counts from then.
+/// runs as soon as a slot frees, and its next run counts from then. The first runs after a start
+/// are spread over at most `firstRunSpread`, so every check has a result within half a minute of
+/// a start (a 5-minute check does not leave its state unknown to the operator for 5 minutes).
 public struct PluginSchedule<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
     public var maxConcurrent: Int
     private var next: [String: Instant] = [:]
     public private(set) var running: Set<String> = []
 
     public init(maxConcurrent: Int) { self.maxConcurrent = max(1, maxConcurrent) }
+
+    /// The first runs after a start fall within this much time (or the interval, if shorter).
+    public static var firstRunSpread: Duration { .seconds(30) }
 
     /// A stable offset within the interval, from the check's name (FNV-1a), so a restart keeps
     /// the spread.
@@ -24,7 +29,7 @@ public struct PluginSchedule<Instant: InstantProtocol>: Sendable where Instant.D
         next = next.filter { names.contains($0.key) }
         var ready: [(Instant, CheckDefinition)] = []
         for c in checks where !running.contains(c.name) {
-            let at = next[c.name] ?? now.advanced(by: Self.jitter(c.name, interval: c.interval))
+            let at = next[c.name] ?? now.advanced(by: Self.jitter(c.name, interval: min(c.interval, Self.firstRunSpread)))
             if next[c.name] == nil { next[c.name] = at }
             if at <= now { ready.append((at, c)) }
         }
@@ -49,44 +54,57 @@ public struct PluginSchedule<Instant: InstantProtocol>: Sendable where Instant.D
 
 /// Raise/clear debounce for results that come as states (plugins): a worse state counts after
 /// `raiseAfter` consecutive results, a better one after `clearAfter`. Unknown and stale count at
-/// once (as for built-in checks: not knowing is news by itself, and the alert engine has its own
-/// unknown delay).
+/// once (not knowing is news by itself, and the alert engine has its own unknown delay). The first
+/// result, and the first after unknown or stale, are judged against the last definite state (ok
+/// for a new check, or the `baseline` a restart restored), as `CheckEvaluator` does: no result
+/// skips the raise debounce.
 public struct StateDebouncer: Sendable, Equatable {
     public private(set) var state: Severity?
     private var pending: Severity?
     private var count = 0
+    /// The last ok, warning or critical state.
+    private var definite: Severity
 
-    public init() {}
+    /// `baseline`: the definite state the check had before a restart (ok when none).
+    public init(baseline: Severity = .ok) {
+        definite = baseline == .warning || baseline == .critical ? baseline : .ok
+    }
 
     /// Feeds one result; returns the debounced state.
     public mutating func feed(_ s: Severity, raiseAfter: Int, clearAfter: Int) -> Severity {
-        guard let current = state else {
-            state = s
-            return s
-        }
-        if s == current || s == .unknown || s == .stale || current == .unknown || current == .stale {
+        if s == .unknown || s == .stale {
             pending = nil
             count = 0
             state = s
             return s
         }
-        if pending == s {
-            count += 1
+        let base = state.flatMap { $0 == .unknown || $0 == .stale ? nil : $0 } ?? definite
+        if s == base {
+            pending = nil
+            count = 0
         } else {
-            pending = s
-            count = 1
+            if pending == s {
+                count += 1
+            } else {
+                pending = s
+                count = 1
+            }
+            if count >= (s.rank > base.rank ? raiseAfter : clearAfter) {
+                pending = nil
+                count = 0
+                state = s
+                definite = s
+                return s
+            }
         }
-        if count >= (s.rank > current.rank ? raiseAfter : clearAfter) {
-            state = s
-            pending = nil
-            count = 0
-        }
-        return state!
+        state = base
+        definite = base
+        return base
     }
 
     /// A change waiting for its debounce: "critical after 1 of 3 results".
     public func describePending(raiseAfter: Int, clearAfter: Int) -> String? {
-        guard let p = pending, let current = state else { return nil }
-        return "\(p) after \(count) of \(p.rank > current.rank ? raiseAfter : clearAfter) results"
+        guard let p = pending else { return nil }
+        return "\(p) after \(count) of \(p.rank > definite.rank ? raiseAfter : clearAfter) results"
     }
 }
