@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,4 +119,24 @@ long vitals_timesyncd_synchronized_age(void) {
     clock_gettime(CLOCK_REALTIME, &now);
     long age = (long)(now.tv_sec - st.st_mtim.tv_sec);
     return age < 0 ? 0 : age;
+}
+
+// libdispatch (statically linked into vitals) gives every worker thread it starts the nice value
+// of its QoS class: 0 for default, -2 for user-initiated, -4 for its manager thread (timers,
+// sources, Task.sleep). A service without CAP_SYS_NICE or RLIMIT_NICE may not lower its nice,
+// so each such thread failed with EACCES and libdispatch wrote "Failed to set thread priority
+// for worker thread ... errno=13" to syslog, which journald files under the unit outside vitals'
+// own events (issue 13). This definition takes the place of libc's for the whole program: a
+// request to lower the calling thread's nice below what it may have keeps the nice it has (what
+// the kernel would leave anyway) and reports success, so nothing is logged; every other call
+// goes to the kernel unchanged. Nice= in the unit therefore holds for every thread.
+int setpriority(__priority_which_t which, id_t who, int prio) {
+    long r = syscall(SYS_setpriority, which, who, prio);
+    if (r == -1 && errno == EACCES && which == PRIO_PROCESS && who == 0) {
+        errno = 0;
+        int current = getpriority(PRIO_PROCESS, 0);
+        if (errno == 0 && prio < current) return 0;
+        errno = EACCES;
+    }
+    return (int)r;
 }

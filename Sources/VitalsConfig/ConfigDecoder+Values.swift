@@ -38,14 +38,27 @@ extension ConfigDecoder {
         return nil
     }
 
-    mutating func duration(_ n: YAMLNode, _ path: String, atLeast minimum: Duration) -> Duration? {
-        if let s = n.scalar, let d = Units.parseDuration(s), d >= minimum {
+    /// The longest duration any key takes unless it says otherwise (a year and a day).
+    static let maxDuration: Duration = .seconds(366 * 86400)
+
+    mutating func duration(
+        _ n: YAMLNode, _ path: String, atLeast minimum: Duration, atMost maximum: Duration = ConfigDecoder.maxDuration
+    ) -> Duration? {
+        if let s = n.scalar, let d = Units.parseDuration(s), d >= minimum, d <= maximum {
             note(path, n)
             return d
         }
         let examples = minimum >= .seconds(60) ? "5m or 1h" : "30s, 5m or 1h"
-        issue(n, path, "expected a duration of at least \(Units.formatDuration(minimum)) such as \(examples), got \(n.shape)")
+        issue(
+            n, path,
+            "expected a duration from \(Units.formatDuration(minimum)) to \(Units.formatDuration(maximum)) such as \(examples), got \(Self.shortShape(n))")
         return nil
+    }
+
+    /// The value as the error quotes it: at most 40 characters of it.
+    static func shortShape(_ n: YAMLNode) -> String {
+        guard let s = n.scalar, s.count > 40 else { return n.shape }
+        return "\"\(s.prefix(40))...\" (\(s.count) characters)"
     }
 
     /// A duration of at least 1 s, or `0` for none.
@@ -67,11 +80,11 @@ extension ConfigDecoder {
     }
 
     mutating func number(_ n: YAMLNode, _ path: String, atLeast minimum: Double) -> Double? {
-        if let s = n.scalar, let v = Double(s), v.isFinite, v >= minimum {
+        if let s = n.scalar, let v = Double(s), v.isFinite, v >= minimum, v <= 1e15 {
             note(path, n)
             return v
         }
-        issue(n, path, "expected a number of at least \(Units.formatNumber(minimum)), got \(n.shape)")
+        issue(n, path, "expected a number from \(Units.formatNumber(minimum)) to 1e15, got \(Self.shortShape(n))")
         return nil
     }
 

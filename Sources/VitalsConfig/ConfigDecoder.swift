@@ -20,7 +20,7 @@ struct ConfigDecoder {
         var c = Config()
         guard let root else { return c }
         guard let f = fields(root, "", known: Self.rootKeys) else { return c }
-        if let n = f["interval"], let d = duration(n, "interval", atLeast: .seconds(1)) { c.interval = d }
+        if let n = f["interval"], let d = duration(n, "interval", atLeast: .seconds(1), atMost: .seconds(3600)) { c.interval = d }
         if let n = f["procfs_root"], let s = absolutePath(n, "procfs_root") { c.procfsRoot = s }
         if let n = f["socket"] {
             if n.isNull || n.scalar == "auto" {
@@ -173,16 +173,16 @@ struct ConfigDecoder {
 
     mutating func debounce(_ n: YAMLNode, _ path: String) -> Debounce? {
         if let s = n.scalar {
-            if let i = Int(s), i >= 1 {
+            if let i = Int(s), (1...10_000).contains(i) {
                 note(path, n)
                 return .samples(i)
             }
-            if let d = Units.parseDuration(s) {
+            if let d = Units.parseDuration(s), d > .zero, d <= Self.maxDuration {
                 note(path, n)
                 return .duration(d)
             }
         }
-        issue(n, path, "expected a sample count (e.g. 3) or a duration (e.g. 5m), got \(n.shape)")
+        issue(n, path, "expected a sample count 1-10000 (e.g. 3) or a duration up to 366d (e.g. 5m), got \(Self.shortShape(n))")
         return nil
     }
 

@@ -83,11 +83,25 @@ public enum ConfigLoader {
                 message: "cannot read the configuration (\(reason)); check the path given to --config")
         }
         defer { fclose(f) }
+        var st = stat()
+        guard fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            let what = (st.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
+            throw ConfigIssue(
+                source: .file(path, line: 0, column: 0), path: "",
+                message: "is \(what), not a configuration file; give the path of the YAML file (e.g. /etc/vitals/vitals.yaml)")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = fread(&chunk, 1, chunk.count, f)
-            if n <= 0 { break }
+            if n <= 0 {
+                if ferror(f) != 0 {
+                    throw ConfigIssue(
+                        source: .file(path, line: 0, column: 0), path: "",
+                        message: "cannot read the configuration (\(String(cString: strerror(errno)))); check the file")
+                }
+                break
+            }
             bytes.append(contentsOf: chunk[0..<n])
             if bytes.count > 4_194_304 {
                 throw ConfigIssue(source: .file(path, line: 0, column: 0), path: "", message: "larger than 4 MiB; is this the right file?")

@@ -76,6 +76,10 @@ public struct YAMLSyntaxError: Error, Sendable, CustomStringConvertible {
 /// Parses YAML text with Debian's libyaml into a `YAMLNode` tree (one document; no anchors or
 /// aliases, which a configuration file does not need). Returns nil for an empty document.
 public enum YAMLParser {
+    /// The deepest nesting of mappings and lists accepted (deeper input is refused at that line,
+    /// before it can exhaust the stack of whatever walks the tree).
+    public static let maxDepth = 64
+
     public static func parse(_ text: String, file: String) throws(YAMLSyntaxError) -> YAMLNode? {
         try parse(text) { line, column in .file(file, line: line, column: column) }
     }
@@ -116,10 +120,13 @@ public enum YAMLParser {
                     let s = event.data.scalar
                     let value = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
                     builder.add(YAMLNode(.scalar(value, plain: s.style == YAML_PLAIN_SCALAR_STYLE), source: at))
-                case YAML_MAPPING_START_EVENT:
-                    builder.open(YAMLNode(.mapping([]), source: at))
-                case YAML_SEQUENCE_START_EVENT:
-                    builder.open(YAMLNode(.sequence([]), source: at))
+                case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
+                    guard builder.depth < YAMLParser.maxDepth else {
+                        throw YAMLSyntaxError(
+                            source: at,
+                            message: "nested more than \(YAMLParser.maxDepth) levels deep; a vitals configuration needs at most 6, so this is not one")
+                    }
+                    builder.open(YAMLNode(event.type == YAML_MAPPING_START_EVENT ? .mapping([]) : .sequence([]), source: at))
                 case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
                     builder.close()
                 default:
@@ -130,45 +137,52 @@ public enum YAMLParser {
     }
 }
 
-/// Assembles nodes from parser events.
+/// Assembles nodes from parser events. Each open collection is a frame whose children are
+/// appended in place, so loading is linear in the file (a node copied out of its parent for every
+/// append made a 3 MiB list take minutes).
 private struct TreeBuilder {
-    var stack: [YAMLNode] = []
-    /// Keys waiting for their value, one slot per open mapping.
-    var pendingKeys: [YAMLNode?] = []
+    struct Frame {
+        var node: YAMLNode
+        var items: [YAMLNode] = []
+        var pairs: [(key: YAMLNode, value: YAMLNode)] = []
+        var pendingKey: YAMLNode?
+        var isMapping: Bool
+    }
+
+    var stack: [Frame] = []
     var root: YAMLNode?
     var documents = 0
+    var depth: Int { stack.count }
 
     mutating func open(_ node: YAMLNode) {
-        stack.append(node)
-        pendingKeys.append(nil)
+        if case .mapping = node.kind {
+            stack.append(Frame(node: node, isMapping: true))
+        } else {
+            stack.append(Frame(node: node, isMapping: false))
+        }
     }
 
     mutating func close() {
-        guard let node = stack.popLast() else { return }
-        pendingKeys.removeLast()
-        add(node)
+        guard var frame = stack.popLast() else { return }
+        frame.node.kind = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
+        add(frame.node)
     }
 
     mutating func add(_ node: YAMLNode) {
-        guard var parent = stack.popLast() else {
+        guard !stack.isEmpty else {
             root = node
             return
         }
-        switch parent.kind {
-        case .sequence(var items):
-            items.append(node)
-            parent.kind = .sequence(items)
-        case .mapping(var pairs):
-            if let key = pendingKeys[pendingKeys.count - 1] {
-                pairs.append((key, node))
-                pendingKeys[pendingKeys.count - 1] = nil
-                parent.kind = .mapping(pairs)
+        let top = stack.count - 1
+        if stack[top].isMapping {
+            if let key = stack[top].pendingKey {
+                stack[top].pairs.append((key, node))
+                stack[top].pendingKey = nil
             } else {
-                pendingKeys[pendingKeys.count - 1] = node
+                stack[top].pendingKey = node
             }
-        case .scalar:
-            break
+        } else {
+            stack[top].items.append(node)
         }
-        stack.append(parent)
     }
 }

@@ -3,6 +3,9 @@
 public enum Units {
     /// Parses a duration such as `30s`, `5m`, `1h30m`, `250ms` or `2d`; nil when malformed.
     /// A bare number is not a duration (the unit is required so `10` is never misread).
+    /// The longest duration any text may name (100 years); longer ones do not parse.
+    public static let maxDuration: Duration = .seconds(100 * 366 * 86400)
+
     public static func parseDuration(_ text: String) -> Duration? {
         let s = Array(text.trimmingSpaces.utf8)
         guard !s.isEmpty else { return nil }
@@ -28,7 +31,8 @@ public enum Units {
             total += number * factor
             sawPart = true
         }
-        guard sawPart else { return nil }
+        // Bounded before it becomes an integer: "999999999999999999999h" is refused, not a trap.
+        guard sawPart, total.isFinite, total <= maxDuration.seconds else { return nil }
         return .milliseconds(Int64((total * 1000).rounded()))
     }
 
@@ -75,7 +79,8 @@ public enum Units {
 
     /// A number with a fixed count of decimals and no exponent: `96.2`, `0.05`.
     public static func formatDecimal(_ v: Double, places: Int) -> String {
-        guard v.isFinite else { return "\(v)" }
+        // Beyond what an Int64 holds at this precision: the exponent form (a plugin may print 1e300).
+        guard v.isFinite, abs(v) < 1e15 else { return "\(v)" }
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let scaled = (abs(v) * scale).rounded()
@@ -90,6 +95,7 @@ public enum Units {
 
     /// A number printed as short as it reads: `95`, `96.2`, `0.75`.
     public static func formatNumber(_ v: Double) -> String {
+        if !v.isFinite || abs(v) >= 1e15 { return "\(v)" }
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         var s = formatDecimal(v, places: 2)
         while s.hasSuffix("0") { s.removeLast() }

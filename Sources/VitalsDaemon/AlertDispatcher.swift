@@ -4,8 +4,8 @@ public import VitalsCore
 /// Runs the alert pipeline once per cycle: each check's state through the engine (with the
 /// silences, acknowledgements, inhibitions and route that apply to it), the resulting
 /// notifications through the storm guard into one message per channel, the whole state written
-/// through to the state file, and only then the messages delivered. Delivery here is the `log`
-/// channel; the network channels come with the delivery issue.
+/// through to the state file, and only then the messages delivered: `log` channels to the journal
+/// here, network channels (webhook, SMTP, Alertmanager) into the durable outbox for `Delivery`.
 public struct AlertDispatcher: Sendable {
     var pipeline: AlertPipeline<ContinuousClock.Instant>
     /// What the state file holds now, without the readings (see `process`).

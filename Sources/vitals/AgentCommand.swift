@@ -17,9 +17,7 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "agent",
         abstract: "Run the monitoring agent in the foreground.",
         discussion: """
-            Samples the host every interval, evaluates the thresholds and serves the status socket
-            (/run/vitals/vitals.sock as root, $XDG_RUNTIME_DIR/vitals.sock otherwise). SIGHUP
-            reloads the configuration; an invalid one is refused and the old one keeps running.
+            Samples the host every interval, evaluates the thresholds and serves the status socket (/run/vitals/vitals.sock as root, $XDG_RUNTIME_DIR/vitals.sock otherwise). SIGHUP reloads the configuration; an invalid one is refused and the old one keeps running.
 
             Examples:
               vitals agent

@@ -18,8 +18,8 @@ struct AlertsCommand: ParsableCommand {
         commandName: "alerts",
         abstract: "Show every alert: state, since when, last notification and its reason (table, or --json).",
         discussion: """
-            An alert is one check on one resource; its FINGERPRINT is the one Alertmanager computes
-            from the same labels. Exit status: 0 when the agent answered, 1 when it could not be reached.
+            An alert is one check on one resource; its FINGERPRINT is the one Alertmanager computes from the same labels. Exit status: 0 when the agent answered, 1 when it could not be reached.
+
             Examples:
               vitals alerts
               vitals alerts --all

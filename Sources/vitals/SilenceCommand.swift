@@ -18,10 +18,8 @@ struct SilenceCommand: ParsableCommand {
         commandName: "silence",
         abstract: "Mute alerts by their labels for a while (add, list, expire).",
         discussion: """
-            A silence holds back every notification of the alerts it matches, except the recovery
-            of a problem that was notified before it began. Matchers are written as Alertmanager
-            writes them: name=value, name!=value, name=~regex, name!~regex; the labels are
-            alertname, instance, check, resource, and severity. Changes need root.
+            A silence holds back every notification of the alerts it matches, except the recovery of a problem that was notified before it began. Matchers are written as Alertmanager writes them: name=value, name!=value, name=~regex, name!~regex; the labels are alertname, instance, check, resource, and severity. Changes need root.
+
             Examples:
               sudo vitals silence add --match check=disk --match resource=/srv --for 2h --comment "moving data"
               sudo vitals silence add --match 'resource=~/mnt/.*' --for 1d --comment "backup disks rotate"
@@ -151,9 +149,8 @@ struct AckCommand: ParsableCommand {
         commandName: "ack",
         abstract: "Acknowledge a problem: no repeats, no escalation while it holds.",
         discussion: """
-            A plain acknowledgement ends at the alert's next change of state, which is notified; a
-            sticky one holds through changes until the problem is over. Either ends at recovery,
-            or after --expire. FINGERPRINT is the one `vitals alerts` shows. Changes need root.
+            A plain acknowledgement ends at the alert's next change of state, which is notified; a sticky one holds through changes until the problem is over. Either ends at recovery, or after --expire. FINGERPRINT is the one `vitals alerts` shows. Changes need root.
+
             Examples:
               sudo vitals ack 6c9d0e1f2a3b4c5d --comment "replacing the disk"
               sudo vitals ack 6c9d0e1f2a3b4c5d --sticky --expire 4h --comment "migration running"

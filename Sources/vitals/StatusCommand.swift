@@ -19,6 +19,7 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show every check's state (table, or --json).",
         discussion: """
             Exit status: 0 when the agent answered, 1 when it could not be reached.
+
             Examples:
               vitals status
               vitals status --json | jq '.checks[] | select(.severity != "ok")'
@@ -86,7 +87,9 @@ struct MetricsCommand: ParsableCommand {
         commandName: "metrics",
         abstract: "Print the agent's metrics in the Prometheus text format (GET /metrics).",
         discussion: """
-            The same text Prometheus scrapes. Examples:
+            The same text Prometheus scrapes.
+
+            Examples:
               vitals metrics | grep '^vitals_disk_used_percent'
               curl --unix-socket /run/vitals/vitals.sock http://localhost/metrics
               vitals metrics | promtool check metrics

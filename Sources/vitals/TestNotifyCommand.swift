@@ -18,10 +18,8 @@ struct TestNotifyCommand: AsyncParsableCommand {
         commandName: "test-notify",
         abstract: "Send a test message through a channel (or every channel) and report what happened.",
         discussion: """
-            Uses the configuration, secrets and notifier code the agent uses (the same TLS,
-            authentication and signature), but not the agent's outbox: it works while the agent
-            is stopped, and prints the receiver's answer or the reason it failed.
-            Exit status: 0 when every channel took the message, 1 otherwise, 3 for a bad configuration.
+            Uses the configuration, secrets and notifier code the agent uses (the same TLS, authentication and signature), but not the agent's outbox: it works while the agent is stopped, and prints the receiver's answer or the reason it failed. Exit status: 0 when every channel took the message, 1 otherwise, 3 for a bad configuration.
+
             Examples:
               sudo vitals test-notify              # every channel
               sudo vitals test-notify ops-mail

@@ -49,7 +49,7 @@ import VitalsTestKit
         #expect(perf.contains("'loadavg_plugin::load1'="), "a custom check's perfdata, by check: \(perf)")
         let long = plugin.out.split(separator: "\n").dropFirst()
         #expect(long.first?.hasPrefix("CRITICAL: ") == true, "problems first, worst first: \(plugin.out)")
-        #expect(long.contains("CRITICAL: broken_thing: the thing is broken"), "\(plugin.out)")
+        #expect(long.contains("CRITICAL: broken_thing: CRITICAL: the thing is broken"), "\(plugin.out)")
         let firstOK = try #require(long.firstIndex { $0.hasPrefix("OK: ") })
         #expect(long[firstOK...].allSatisfy { $0.hasPrefix("OK: ") }, "every problem before the first ok: \(plugin.out)")
         #expect(long.contains { $0.hasPrefix("OK: loadavg_plugin: LOAD OK") })

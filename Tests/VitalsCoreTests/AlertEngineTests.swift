@@ -185,7 +185,7 @@ struct SplitMix64 {
 /// Unknown delay and restarts.
 @Suite struct AlertEngineRestartTests {
     typealias Instant = ManualClock.Instant
-    let labels = AlertLabels.forCheck("disk_inodes", resource: "/srv", instance: "web1")
+    let labels = AlertLabels.forCheck("inodes", resource: "/srv", instance: "web1")
 
     func observe(_ e: inout AlertEngine<Instant>, _ s: Int, _ sev: Severity, wall: Double? = nil) -> [String] {
         e.observe(CheckResult(labels: labels, severity: sev, message: "m"), now: Instant(offset: .seconds(s)), wall: wall ?? Double(s))
@@ -193,7 +193,8 @@ struct SplitMix64 {
     }
 
     @Test func labelsOfABuiltinCheck() {
-        #expect(labels.dictionary == ["alertname": "VitalsDiskInodes", "instance": "web1", "check": "disk_inodes", "resource": "/srv"])
+        #expect(labels.dictionary == ["alertname": "VitalsInodes", "instance": "web1", "check": "inodes", "resource": "/srv"])
+        #expect(AlertLabels.forCheck("failed_units", resource: "", instance: "h")["alertname"] == "VitalsFailedUnits")
         #expect(AlertLabels.forCheck("cpu", resource: "", instance: "h")["resource"] == nil)
     }
 

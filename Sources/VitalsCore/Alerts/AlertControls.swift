@@ -90,7 +90,7 @@ public struct AlertControls: Sendable, Equatable, Codable {
         guard !silence.matchers.isEmpty else {
             throw VitalsError(.usage, "a silence needs at least one matcher, e.g. check=disk resource=/srv")
         }
-        if silence.matchers.allSatisfy({ $0.matches(LabelSet([:]), severity: nil) }) {
+        if Self.matchesEveryAlert(silence.matchers) {
             throw VitalsError(
                 .usage,
                 "the matchers \(silence.matchers.map(\.description).joined(separator: " ")) match every alert; name what to silence, e.g. check=disk")
@@ -108,6 +108,27 @@ public struct AlertControls: Sendable, Equatable, Codable {
             throw VitalsError(.internalError, "silence id \(silence.id) is already in use")
         }
         silences.append(silence)
+    }
+
+    /// Whether these matchers hold for every alert vitals raises, decided by evaluating each on
+    /// the values its label takes (every check and alert name vitals has, custom ones, any host,
+    /// any resource, every severity that notifies), not by the text: `check=~.*`,
+    /// `alertname=~.+`, `check!~^$` and `severity!=ok` all match everything.
+    public static func matchesEveryAlert(_ matchers: [LabelMatcher]) -> Bool {
+        matchers.allSatisfy { m in probeValues(m.name).allSatisfy { m.matches(value: $0) } }
+    }
+
+    /// The values a label takes on vitals' alerts, for `matchesEveryAlert`.
+    static func probeValues(_ label: String) -> [String] {
+        let checks = BuiltinCheck.allCases.map(\.rawValue) + CompiledChecks.definitions.map(\.name) + ["channel", "http_local", "x", "Q9"]
+        switch label {
+        case "check": return checks
+        case "alertname": return checks.map { AlertLabels.forCheck($0, resource: "", instance: "h")["alertname"] ?? "" }
+        case "instance": return ["web1", "db-2.example.org", "localhost", "h"]
+        case "resource": return ["", "/", "/srv", "/home/data", "hook", "x y"]
+        case "severity": return [Severity.warning, .critical, .unknown, .stale].map(\.rawValue)
+        default: return ["", "x", "team-a", "Q9"]
+        }
     }
 
     /// Ends a silence now. An id prefix of at least 4 characters is enough when it is unique.

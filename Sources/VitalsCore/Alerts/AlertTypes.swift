@@ -220,7 +220,7 @@ public struct AlertGate: Sendable, Equatable {
 }
 
 /// The labels vitals gives a built-in check's alert: `alertname` (Vitals + the check in
-/// CamelCase, e.g. VitalsDiskInodes), `instance` (the host), `check`, and `resource` when the check
+/// CamelCase, e.g. VitalsInodes, VitalsFailedUnits), `instance` (the host), `check`, and `resource` when the check
 /// has one (a mount point).
 public enum AlertLabels {
     public static func forCheck(_ check: String, resource: String, instance: String) -> LabelSet {

@@ -4,8 +4,13 @@
 /// The alert's severity can be matched as the label `severity` (it is not part of the alert's
 /// identity, but silences and routes often select by it). A label the alert lacks has the empty
 /// value, so `resource=""` matches alerts without a resource. Regular expressions match the whole
-/// value (they are anchored, as in Alertmanager).
+/// value (they are anchored, as in Alertmanager), in RE2 syntax, and run in linear time
+/// (`LinearRegex`), compiled once when the matcher is made. Values are at most
+/// `maxValueLength` characters.
 public struct LabelMatcher: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The longest value (or pattern) a matcher takes.
+    public static let maxValueLength = LinearRegex.maxPatternLength
+
     /// How the value is compared.
     public enum Operator: String, Sendable, Codable, CaseIterable {
         case equal = "="
@@ -14,21 +19,29 @@ public struct LabelMatcher: Sendable, Hashable, Codable, CustomStringConvertible
         case notRegex = "!~"
     }
 
-    public var name: String
-    public var op: Operator
-    public var value: String
+    public let name: String
+    public let op: Operator
+    public let value: String
+    /// The compiled pattern of `=~` and `!~`.
+    private let regex: LinearRegex?
 
     /// A matcher; a regular expression is checked here, so an invalid one never reaches matching.
     public init(name: String, op: Operator, value: String) throws(VitalsError) {
         guard LabelSet.isValidName(name) else {
             throw VitalsError(.config, "\"\(name)\" is not a label name; use letters, digits and _ (e.g. check, resource)")
         }
+        guard value.count <= Self.maxValueLength else {
+            throw VitalsError(
+                .config, "the value of the \(name) matcher is \(value.count) characters long; at most \(Self.maxValueLength) are allowed")
+        }
         if op == .regex || op == .notRegex {
             do {
-                _ = try Regex(value)
+                regex = try LinearRegex(value)
             } catch {
-                throw VitalsError(.config, "\"\(value)\" in \(name)\(op.rawValue)\(value) is not a valid regular expression", cause: "\(error)")
+                throw VitalsError(.config, "\"\(value)\" in \(name)\(op.rawValue) is not a regular expression vitals accepts: \(error.description)")
             }
+        } else {
+            regex = nil
         }
         self.name = name
         self.op = op
@@ -67,19 +80,31 @@ public struct LabelMatcher: Sendable, Hashable, Codable, CustomStringConvertible
         switch op {
         case .equal: return actual == value
         case .notEqual: return actual != value
-        case .regex: return Self.wholeMatch(value, actual)
-        case .notRegex: return !Self.wholeMatch(value, actual)
+        case .regex: return regex?.wholeMatch(actual) ?? false
+        case .notRegex: return !(regex?.wholeMatch(actual) ?? false)
         }
+    }
+
+    /// Whether this matcher holds for `value` as the value of its label.
+    public func matches(value actual: String) -> Bool {
+        switch op {
+        case .equal: actual == value
+        case .notEqual: actual != value
+        case .regex: regex?.wholeMatch(actual) ?? false
+        case .notRegex: !(regex?.wholeMatch(actual) ?? false)
+        }
+    }
+
+    public static func == (a: LabelMatcher, b: LabelMatcher) -> Bool { a.name == b.name && a.op == b.op && a.value == b.value }
+    public func hash(into h: inout Hasher) {
+        h.combine(name)
+        h.combine(op)
+        h.combine(value)
     }
 
     public var description: String {
         let plain = !value.isEmpty && value.allSatisfy { !$0.isWhitespace && $0 != "\"" }
         return "\(name)\(op.rawValue)\(plain ? value : "\"\(value)\"")"
-    }
-
-    private static func wholeMatch(_ pattern: String, _ value: String) -> Bool {
-        guard let re = try? Regex(pattern) else { return false }
-        return (try? re.wholeMatch(in: value)) != nil
     }
 
     // Codable as the text form, so files and the API carry `check=disk`.
