@@ -146,8 +146,11 @@ extension ConfigDecoder {
             return nil
         }
         guard let s = n.scalar, Self.isHTTPURL(s) else {
-            let hint = n.scalar?.contains("@") == true ? " (credentials go in basic_auth or bearer_token, not the URL)" : ""
-            issue(n, path, "expected an http:// or https:// URL such as \(example), got \(n.shape)\(hint)")
+            let hasCredentials = n.scalar?.contains("@") == true
+            let hint = hasCredentials ? " (credentials go in basic_auth or bearer_token, not the URL)" : ""
+            // What came before an @ may be a password: never echoed.
+            let shown = hasCredentials ? "\"\(Self.redactingCredentials(n.scalar ?? ""))\"" : ConfigDecoder.shortShape(n)
+            issue(n, path, "expected an http:// or https:// URL such as \(example), got \(shown)\(hint)")
             return nil
         }
         note(path, n)
@@ -210,6 +213,17 @@ extension ConfigDecoder {
             return nil
         }
         return Secret(text, source: source)
+    }
+
+    /// The URL with whatever stands between the scheme and the last `@` of its authority replaced
+    /// by `<redacted>`: `https://<redacted>@hooks.example.com/x`.
+    static func redactingCredentials(_ url: String) -> String {
+        var scheme = Substring("")
+        for prefix in ["https://", "http://"] where url.hasPrefix(prefix) { scheme = url.prefix(prefix.count) }
+        let rest = url.dropFirst(scheme.count)
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return String(url.prefix(80)) }
+        return String((scheme + "<redacted>" + rest[at...]).prefix(120))
     }
 
     /// An http:// or https:// URL with a host and without credentials in it (they would print

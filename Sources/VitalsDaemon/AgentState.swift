@@ -17,6 +17,14 @@ public final class AgentState: Sendable {
         public var startedAt: Double
         public var reloads = 0
         public var lastReloadError: String?
+        /// Unix time of the last refused reload.
+        public var lastReloadErrorAt: Double?
+        /// When the last cycle overran its interval.
+        public var lastOverrunAt: ContinuousClock.Instant?
+        /// Why the alert state (alerts.json) could not be written, until a write succeeds.
+        public var stateWriteError: String?
+        /// Why the outbox could not be written, until a write succeeds.
+        public var outboxWriteError: String?
         /// Every alert the engine tracks, as the state file holds it.
         public var alerts: [PersistedAlert] = []
     }
@@ -45,7 +53,18 @@ public final class AgentState: Sendable {
     }
 
     /// Counts a cycle that ran past its next tick.
-    public func recordOverrun() { contents.withLock { $0.overruns += 1 } }
+    public func recordOverrun(at instant: ContinuousClock.Instant = .now) {
+        contents.withLock {
+            $0.overruns += 1
+            $0.lastOverrunAt = instant
+        }
+    }
+
+    /// The outcome of the latest alert-state write: nil when it succeeded, else why it failed.
+    public func recordStateWrite(error: String?) { contents.withLock { $0.stateWriteError = error } }
+
+    /// The outcome of the latest outbox write: nil when it succeeded, else why it failed.
+    public func recordOutboxWrite(error: String?) { contents.withLock { $0.outboxWriteError = error } }
 
     /// Swaps in a reloaded configuration.
     public func replace(config: Config, file: String?) {
@@ -61,5 +80,10 @@ public final class AgentState: Sendable {
     public func recordAlerts(_ alerts: [PersistedAlert]) { contents.withLock { $0.alerts = alerts } }
 
     /// Remembers why the last reload was refused.
-    public func recordReloadError(_ text: String) { contents.withLock { $0.lastReloadError = text } }
+    public func recordReloadError(_ text: String, at wall: Double = WallClock.now()) {
+        contents.withLock {
+            $0.lastReloadError = text
+            $0.lastReloadErrorAt = wall
+        }
+    }
 }

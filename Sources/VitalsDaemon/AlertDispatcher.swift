@@ -114,7 +114,9 @@ public struct AlertDispatcher: Sendable {
             do {
                 try store.save(exported, storm: pipeline.storm)
                 written = (persistent, pipeline.storm)
+                state.recordStateWrite(error: nil)
             } catch {
+                state.recordStateWrite(error: "\(store.path): \(error.description)")
                 logger.error(
                     "cannot write the alert state; alerts continue in memory but a restart would forget them",
                     metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error.description)"])
@@ -160,6 +162,7 @@ public struct AlertDispatcher: Sendable {
             for n in m.notifications { log(n, channel: channel.name) }
             guard let delivery else { return }
             let (events, writeError) = delivery.enqueue(m, wall: wall)
+            state.recordOutboxWrite(error: writeError.map { "\($0.description)" })
             for e in events {
                 if case .dropped(let ch, let count, let reason) = e {
                     logger.error(

@@ -81,16 +81,25 @@ public struct Routes: Sendable {
         let errors = (c.snapshot?.samplers ?? []).filter { $0.outcome == .failed }.map {
             HealthDocument.SamplerError(sampler: $0.name, error: $0.error ?? "failed")
         }
+        var problems = errors.map { "sampler \($0.sampler) failed: \($0.error)" }
+        // An overrun counts for ten intervals: long enough to be seen, short enough to clear.
+        if let at = c.lastOverrunAt, at.duration(to: now()) < c.config.interval * 10 {
+            problems.append(
+                "a sampling cycle overran its interval \(Units.formatDuration(.seconds(Int64(at.duration(to: now()).seconds)))) ago (\(c.overruns) overruns since start)")
+        }
+        if let e = c.stateWriteError { problems.append("the alert state cannot be written (a restart would forget the alerts): \(e)") }
+        if let e = c.outboxWriteError { problems.append("the outbox cannot be written (notifications wait in memory only): \(e)") }
         let status: String
         if let age {
-            status = age > c.config.interval.seconds * 2 ? "stale" : errors.isEmpty ? "ok" : "degraded"
+            status = age > c.config.interval.seconds * 2 ? "stale" : problems.isEmpty ? "ok" : "degraded"
         } else {
             status = "starting"
         }
         return HealthDocument(
-            status: status, cycles: c.cycles, lastCycleAgeSeconds: age,
+            status: status, problems: problems, cycles: c.cycles, lastCycleAgeSeconds: age,
             lastCycleDurationMs: c.lastCycleDuration.map { $0.seconds * 1000 }, intervalSeconds: c.config.interval.seconds,
-            overruns: c.overruns, samplerErrors: errors, reloads: c.reloads, lastReloadError: c.lastReloadError)
+            overruns: c.overruns, samplerErrors: errors, reloads: c.reloads, lastReloadError: c.lastReloadError,
+            lastReloadRefusedAt: c.lastReloadError == nil ? nil : c.lastReloadErrorAt)
     }
 
     /// `unlimited` limits are +Inf; JSON has no infinity, so they travel as the string "+Inf".

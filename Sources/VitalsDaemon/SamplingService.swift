@@ -95,7 +95,7 @@ public struct SamplingService: Service {
             let now = clock.now
             if next <= now {
                 let behind = Int64(anchor.duration(to: now) / interval)
-                state.recordOverrun()
+                state.recordOverrun(at: now)
                 logger.warning(
                     "sampling cycle overran its interval; skipping missed ticks",
                     metadata: [LogKey.messageID: "\(EventKind.cycleOverrun.messageID)", "skipped": "\(behind + 1 - tick)", "duration_ms": "\(took.seconds * 1000)"])

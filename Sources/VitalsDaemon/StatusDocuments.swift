@@ -53,8 +53,11 @@ public struct StatusDocument: Sendable, Codable {
 
 /// `GET /v1/health`: the agent's own health.
 public struct HealthDocument: Sendable, Codable {
-    /// `ok`, `starting` (no cycle yet), `degraded` (a sampler failed) or `stale` (no cycle for 2 intervals).
+    /// `ok`, `starting` (no cycle yet), `degraded` (see `problems`) or `stale` (no cycle for 2 intervals).
     public var status: String
+    /// What makes the agent degraded, each with its cause: a failed sampler, a recent overrun, the
+    /// alert state or the outbox that cannot be written (a full or read-only disk).
+    public var problems: [String]
     public var cycles: UInt64
     public var lastCycleAgeSeconds: Double?
     public var lastCycleDurationMs: Double?
@@ -63,6 +66,8 @@ public struct HealthDocument: Sendable, Codable {
     public var samplerErrors: [SamplerError]
     public var reloads: Int
     public var lastReloadError: String?
+    /// Unix time of the last refused reload (kept until a reload succeeds).
+    public var lastReloadRefusedAt: Double?
 
     /// A sampler that failed in the latest cycle.
     public struct SamplerError: Sendable, Codable {
@@ -71,7 +76,8 @@ public struct HealthDocument: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case status, cycles, overruns, reloads
+        case status, cycles, overruns, reloads, problems
+        case lastReloadRefusedAt = "last_reload_refused_at"
         case lastCycleAgeSeconds = "last_cycle_age_seconds"
         case lastCycleDurationMs = "last_cycle_duration_ms"
         case intervalSeconds = "interval_seconds"

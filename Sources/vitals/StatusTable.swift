@@ -29,12 +29,15 @@ enum StatusTable {
     }
 
     static func health(_ h: HealthDocument) -> String {
-        var out = "status: \(h.status)\ncycles: \(h.cycles)\n"
+        var out = "status: \(h.status)\n"
+        for p in h.problems { out += "  degraded: \(p)\n" }
+        out += "cycles: \(h.cycles)\n"
         if let a = h.lastCycleAgeSeconds { out += "last cycle: \(Units.formatDecimal(a, places: 1)) s ago" }
         if let d = h.lastCycleDurationMs { out += ", took \(Units.formatDecimal(d, places: 1)) ms" }
         out += "\ninterval: \(Units.formatNumber(h.intervalSeconds)) s, overruns: \(h.overruns), reloads: \(h.reloads)\n"
-        for e in h.samplerErrors { out += "sampler \(e.sampler) failed: \(e.error)\n" }
-        if let r = h.lastReloadError { out += "last reload refused:\n\(r)\n" }
+        if let r = h.lastReloadError {
+            out += "last reload refused\(h.lastReloadRefusedAt.map { " " + ago(WallClock.now() - $0) } ?? ""):\n\(r)\n"
+        }
         return out
     }
 
@@ -62,8 +65,13 @@ extension StatusTable {
         var rows = [["CHANNEL", "TYPE", "BREAKER", "QUEUED", "DELIVERED", "FAILED", "GIVEN UP", "LAST ERROR"]]
         for c in doc.channels {
             let givenUp = c.givenUp.values.reduce(0, +)
-            let error = c.lastError.map { e in "\(c.lastErrorAt.map { ago(now - $0) + " ago: " } ?? "")\(e)" } ?? "-"
-            rows.append([c.name, c.type, c.breaker, "\(c.queued)", "\(c.delivered)", "\(c.failedAttempts)", "\(givenUp)", error])
+            let error = c.lastError.map { e in "\(c.lastErrorAt.map { ago(now - $0) + ": " } ?? "")\(e)" } ?? "-"
+            if c.type == "log" {
+                // Written to the journal as they are decided: no outbox, breaker or count of its own.
+                rows.append([c.name, c.type, "-", "-", "journal", "-", "-", error])
+            } else {
+                rows.append([c.name, c.type, c.breaker, "\(c.queued)", "\(c.delivered)", "\(c.failedAttempts)", "\(givenUp)", error])
+            }
         }
         return TextTable.render(rows)
     }

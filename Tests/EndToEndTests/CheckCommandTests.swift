@@ -6,15 +6,21 @@ import VitalsTestKit
 @Suite struct CheckCommandTests {
     func vitals(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try runVitals(args) }
 
-    @Test func vitalsServesAsANagiosPluginOverItsChecks() throws {
+    /// A scratch directory (mode 755) with an empty `checks.d` and a plugin its group can write.
+    static func scratch() throws -> (dir: String, checks: String, groupWritablePlugin: String) {
         let dir = try AgentProcess.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
         let checks = dir + "/checks.d"
         try FileManager.default.createDirectory(atPath: checks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        let unsafePlugin = dir + "/groupw"
-        try "#!/bin/sh\necho OK\n".write(toFile: unsafePlugin, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: unsafePlugin)
+        let plugin = dir + "/groupw"
+        try "#!/bin/sh\necho OK\n".write(toFile: plugin, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: plugin)
+        return (dir, checks, plugin)
+    }
+
+    @Test func vitalsServesAsANagiosPluginOverItsChecks() throws {
+        let (dir, checks, unsafePlugin) = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = checks + "/host.yaml"
         try """
             - name: loadavg_plugin
@@ -72,14 +78,8 @@ import VitalsTestKit
     /// Root only: as another user the file belongs to that user and the refusal reads differently.
     @Test(.enabled(if: getuid() == 0, "needs root: a plugin writable by its group is refused only where root owns it"))
     func aPluginOthersCanChangeIsRefusedAsRoot() throws {
-        let dir = try AgentProcess.tempDir()
+        let (dir, checks, unsafePlugin) = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
-        let checks = dir + "/checks.d"
-        try FileManager.default.createDirectory(atPath: checks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        let unsafePlugin = dir + "/groupw"
-        try "#!/bin/sh\necho OK\n".write(toFile: unsafePlugin, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o775], ofItemAtPath: unsafePlugin)
         try "- name: unsafe\n  command: [\(unsafePlugin)]\n".write(toFile: checks + "/u.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: checks + "/u.yaml")
         let r = try vitals(["check", "--checks-dir", checks, "--custom-only"])

@@ -84,11 +84,8 @@ import VitalsTestKit
 
     /// Perfdata far beyond what an Int64 holds printed as a number; `vitals check run` trapped on it.
     @Test func hugePerfdataValuesAreShownNotTrappedOn() throws {
-        let dir = try AgentProcess.tempDir()
+        let (dir, checks, _) = try CheckCommandTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
-        let checks = dir + "/checks.d"
-        try FileManager.default.createDirectory(atPath: checks, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         try "- name: huge\n  command: [/usr/lib/nagios/plugins/check_dummy, \"0\", \"fine | big=1e300;1e299;1e301 small=-1e20\"]\n"
             .write(toFile: checks + "/h.yaml", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: checks + "/h.yaml")
@@ -97,5 +94,25 @@ import VitalsTestKit
         #expect(one.out.contains("1e+300"), "\(one.out)")
         let all = try cli(["check", "--checks-dir", checks, "--custom-only"])
         #expect(all.out.contains("'huge::big'=1e+300"), "\(all.out)")
+    }
+
+    /// `/v1/health` said ok while the state could not be written; now it says degraded and why,
+    /// and `vitals status --health` prints it. (A directory where alerts.json belongs makes every
+    /// write fail, as a full or read-only disk does, also for root.)
+    @Test func healthSaysDegradedWhileTheStateCannotBeWritten() throws {
+        let dir = try AgentProcess.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let proc = try copyFixture("debian12", to: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/state/alerts.json", withIntermediateDirectories: true)
+        try "interval: 1s\nthresholds:\n  load:\n    warning: 0.00001\n".write(toFile: dir + "/v.yaml", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(arguments: ["--config", dir + "/v.yaml", "--procfs-root", proc], dir: dir)
+        defer { _ = agent.stop() }
+        _ = try agent.waitForCycles(3)
+        let health = try agent.get(true)
+        #expect(health["status"] as? String == "degraded", "\(health)")
+        let problems = health["problems"] as? [String] ?? []
+        #expect(problems.contains { $0.hasPrefix("the alert state cannot be written (a restart would forget the alerts): \(dir)/state/alerts.json") }, "\(problems)")
+        let text = try cli(["status", "--health", "--socket", agent.socket])
+        #expect(text.out.contains("status: degraded") && text.out.contains("degraded: the alert state cannot be written"), "\(text.out)")
     }
 }

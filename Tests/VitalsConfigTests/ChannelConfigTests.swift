@@ -106,6 +106,20 @@ import VitalsCore
         #expect(!(e?.description.contains("plain-text-token") ?? true), "not even a refused secret is echoed")
     }
 
+    /// Issue 14: a password inside a URL was echoed in the error.
+    @Test func aPasswordInAURLIsNeverEchoed() {
+        do {
+            _ = try ConfigLoader.load(
+                text: "channels:\n  hook:\n    type: webhook\n    url: https://ops:hunter2-secret@hooks.example.com/x\n", name: "v.yaml")
+            Issue.record("accepted a URL with credentials")
+        } catch {
+            #expect(!error.description.contains("hunter2"), "\(error.description)")
+            #expect(
+                error.description
+                    == "v.yaml:4:10: channels.hook.url: expected an http:// or https:// URL such as https://hooks.example.com/vitals, got \"https://<redacted>@hooks.example.com/x\" (credentials go in basic_auth or bearer_token, not the URL)")
+        }
+    }
+
     @Test func theMetricsListenerIsOffUnlessAsked() throws {
         #expect(try ConfigLoader.load(text: "", name: "v.yaml").config.metricsListen == nil)
         #expect(try ConfigLoader.load(text: "metrics: {listen: 9105}\n", name: "v.yaml").config.metricsListen == ListenAddress(host: "127.0.0.1", port: 9105))

@@ -108,6 +108,28 @@ import VitalsTestKit
         #expect(c.silences.isEmpty)
     }
 
+    /// Issue 14: a silence is bounded in matchers, bytes and start, so the controls file stays small.
+    @Test func silencesAreBoundedInSizeAndStart() throws {
+        var c = AlertControls()
+        func silence(_ matchers: [String], comment: String = "why", start: Double = Self.base) throws -> Silence {
+            Silence(
+                id: "b\(matchers.count)\(comment.count)", matchers: try matchers.map { try LabelMatcher(parsing: $0) }, startsAt: start,
+                endsAt: start + 60, createdBy: "root", comment: comment, createdAt: Self.base)
+        }
+        let many = try silence((0..<17).map { "l\($0)=v" })
+        #expect(throws: VitalsError.self) { try c.add(many, now: Self.base) }
+        let big = try silence(["check=disk"] + (0..<5).map { "l\($0)=" + String(repeating: "v", count: 1000) })
+        do {
+            try c.add(big, now: Self.base)
+            Issue.record("a 5 KB silence was accepted")
+        } catch {
+            #expect(error.description.hasPrefix("a silence is at most 4096 bytes of matchers and comment; this one has 5"), "\(error.description)")
+        }
+        #expect(throws: VitalsError.self) { try c.add(try silence(["check=disk"], start: 1e19), now: Self.base) }
+        try c.add(try silence(["check=disk"]), now: Self.base)
+        #expect(c.silences.count == 1)
+    }
+
     @Test func matchersParseLikeAmtoolAndAnchorTheirRegex() throws {
         let m = try LabelMatcher(parsing: " resource =~ \"/srv.*\" ")
         #expect(m.name == "resource" && m.op == .regex && m.value == "/srv.*")

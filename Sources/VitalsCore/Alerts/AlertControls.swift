@@ -78,6 +78,10 @@ public struct AlertControls: Sendable, Equatable, Codable {
     public static let expiredRetention: Double = 5 * 24 * 3600
     /// At most this many silences are kept; adding beyond it is refused with the remedy.
     public static let maxSilences = 1000
+    /// At most this many matchers per silence, and this many bytes of matchers and comment: the
+    /// controls file stays small however many silences there are (Alertmanager bounds them too).
+    public static let maxMatchers = 16
+    public static let maxSilenceBytes = 4096
     /// The longest silence accepted (a forgotten silence hides real trouble).
     public static let maxSilenceSeconds: Double = 366 * 24 * 3600
 
@@ -89,6 +93,17 @@ public struct AlertControls: Sendable, Equatable, Codable {
     public mutating func add(_ silence: Silence, now wall: Double) throws(VitalsError) {
         guard !silence.matchers.isEmpty else {
             throw VitalsError(.usage, "a silence needs at least one matcher, e.g. check=disk resource=/srv")
+        }
+        guard silence.matchers.count <= Self.maxMatchers else {
+            throw VitalsError(.usage, "a silence has at most \(Self.maxMatchers) matchers; this one has \(silence.matchers.count)")
+        }
+        let size = silence.matchers.reduce(silence.comment.utf8.count) { $0 + $1.description.utf8.count }
+        guard size <= Self.maxSilenceBytes else {
+            throw VitalsError(
+                .usage, "a silence is at most \(Self.maxSilenceBytes) bytes of matchers and comment; this one has \(size): match fewer, shorter values")
+        }
+        guard silence.startsAt.isFinite, silence.endsAt.isFinite, silence.startsAt <= wall + Self.maxSilenceSeconds else {
+            throw VitalsError(.usage, "a silence starts at most 366 days from now; give starts_at as Unix seconds within that")
         }
         if Self.matchesEveryAlert(silence.matchers) {
             throw VitalsError(
