@@ -183,4 +183,34 @@ import VitalsCore
         #expect(PluginSecurity.problem(with: p) == "the plugin \(p) belongs to uid 65534, not root; refused (fix: chown root \(p))")
         #expect(PluginSecurity.problem(with: dir + "/missing")?.hasPrefix("\(dir)/missing cannot be found") == true)
     }
+
+    /// Issue 14: a symlink owned by nobody in a sticky world-writable directory, pointing at a
+    /// root-owned script, passed (only the resolved path was checked) and could be swapped between
+    /// the check and the exec. The path as executed is checked, symlinks included.
+    @Test(.enabled(if: getuid() == 0, "needs root: the symlink must belong to another user"))
+    func aSymlinkOthersOwnIsRefusedEvenInAStickyDirectory() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let safe = dir + "/safe"
+        try FileManager.default.createDirectory(atPath: safe, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let real = try Self.script(safe, "real", "echo OK", mode: 0o755)
+        let shared = dir + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        chmod(shared, 0o1777)
+        let link = shared + "/check"
+        symlink(real, link)
+        #expect(PluginSecurity.problem(with: link) == nil, "a root-owned symlink in a sticky directory is safe")
+        lchown(link, 65534, 65534)
+        #expect(PluginSecurity.problem(with: link) == "symlink \(link) belongs to uid 65534, not root; refused (fix: chown -h root \(link))")
+        // A root-owned symlink through a directory others can write is refused at that directory.
+        let open = dir + "/open"
+        try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+        chmod(open, 0o777)
+        symlink(real, open + "/check")
+        #expect(PluginSecurity.problem(with: open + "/check") == "directory \(open) is writable by others; refused (fix: chmod go-w \(open))")
+        // Relative targets and .. resolve as the kernel does.
+        symlink("../safe/real", shared + "/rel")
+        #expect(PluginSecurity.problem(with: shared + "/rel") == nil)
+        #expect(PluginSecurity.problem(with: safe) == "\(safe) is a directory, not a plugin")
+    }
 }
