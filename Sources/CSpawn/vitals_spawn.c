@@ -58,7 +58,8 @@ pid_t vitals_spawn(const vitals_spawn_options *o, const char **failed_step) {
         }
         step = "setrlimit";
         if (set_limit(RLIMIT_CPU, o->cpu_seconds) || set_limit(RLIMIT_AS, o->address_space) ||
-            set_limit(RLIMIT_NOFILE, o->open_files) || set_limit(RLIMIT_FSIZE, o->file_size))
+            set_limit(RLIMIT_NOFILE, o->open_files) || set_limit(RLIMIT_FSIZE, o->file_size) ||
+            set_limit(RLIMIT_NPROC, o->processes))
             goto fail;
         step = "chdir";
         if (chdir(o->cwd) != 0) goto fail;
@@ -109,3 +110,5 @@ int vitals_pidfd_open(pid_t pid) {
     return -1;
 #endif
 }
+
+int vitals_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }

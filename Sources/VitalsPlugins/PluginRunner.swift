@@ -15,6 +15,10 @@ public struct PluginLimits: Sendable, Equatable {
     public var openFiles: Int = 256
     /// Largest file it may write (RLIMIT_FSIZE).
     public var fileSize: Int = 64 << 20
+    /// Processes it may start, beyond the tasks its user already has (RLIMIT_NPROC counts every
+    /// task of the user): a fork bomb stops here, and the agent's own threads keep room under
+    /// the unit's TasksMax= (issue 14: one made 1000 processes per run).
+    public var processes: Int = 32
 
     public init() {}
 }
@@ -99,7 +103,11 @@ public enum PluginRunner {
             return notStarted("cannot create a pipe: \(String(cString: strerror(errno)))")
         }
 
-        let pid = spawn(inv, path: path, stdout: out[1], stderr: err[1])
+        let pid = RunContainment.shared.launch { run in
+            var marked = inv
+            marked.environment["VITALS_RUN"] = "\(run)"
+            return spawn(marked, path: path, stdout: out[1], stderr: err[1])
+        }
         close(out[1])
         close(err[1])
         guard case .success(let child) = pid else {
@@ -108,6 +116,8 @@ public enum PluginRunner {
             if case .failure(let why) = pid { return notStarted(why.text) }
             return notStarted("cannot start \(path)")
         }
+        // Reaped below; then whatever the run left behind is killed (setsid'd descendants included).
+        defer { RunContainment.shared.ended(child) }
 
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
@@ -264,6 +274,7 @@ public enum PluginRunner {
                         o.address_space = Int64(inv.limits.addressSpace)
                         o.open_files = Int64(inv.limits.openFiles)
                         o.file_size = Int64(inv.limits.fileSize)
+                        o.processes = Int64(inv.limits.processes + Self.tasks(ofUser: inv.user?.uid ?? geteuid()))
                         if let u = inv.user {
                             o.change_user = 1
                             o.uid = u.uid
@@ -274,6 +285,29 @@ public enum PluginRunner {
                 }
             }
         }
+    }
+
+    /// How many tasks the user has now, the base of RLIMIT_NPROC: this process's threads when the
+    /// plugin runs as the agent's own user, else the user's processes (one stat of /proc/PID
+    /// each: its owner is the process's user; no file is read).
+    static func tasks(ofUser uid: UInt32) -> Int {
+        if uid == geteuid() {
+            let status = String(decoding: RunContainment.read("/proc/self/status"), as: UTF8.self)
+            for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
+                return Int(line.dropFirst(8).trimmingPrefix(while: { $0 == " " || $0 == "\t" })) ?? 16
+            }
+            return 16
+        }
+        var count = 0
+        guard let dir = opendir("/proc") else { return 0 }
+        defer { closedir(dir) }
+        var st = stat()
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.first?.isNumber == true, stat("/proc/" + name, &st) == 0 else { continue }
+            if st.st_uid == uid { count += 1 }
+        }
+        return count
     }
 
     struct SpawnError: Error {

@@ -16,6 +16,7 @@ typedef struct vitals_spawn_options {
     long long address_space;   // RLIMIT_AS in bytes (0 = leave)
     long long open_files;      // RLIMIT_NOFILE (0 = leave)
     long long file_size;       // RLIMIT_FSIZE in bytes (0 = leave)
+    long long processes;       // RLIMIT_NPROC: tasks of the plugin's user (0 = leave)
     int change_user;           // 1: setgroups/setgid/setuid to uid/gid below
     uid_t uid;
     gid_t gid;
@@ -34,5 +35,9 @@ int vitals_pipe_cloexec(int fds[2]);
 /// pidfd_open(pid, 0): a descriptor that polls readable when the process exits (Linux 5.3+);
 /// -1 with errno when the kernel has none.
 int vitals_pidfd_open(pid_t pid);
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of this process's descendants are reparented to it
+/// (prctl is variadic, so Swift cannot call it). 0, or -1 with errno.
+int vitals_set_child_subreaper(void);
 
 #endif
