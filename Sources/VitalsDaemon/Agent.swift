@@ -5,6 +5,7 @@ import UnixSignals
 import ServiceLifecycle
 public import VitalsConfig
 import VitalsCore
+import VitalsPlugins
 import VitalsSamplers
 import VitalsServer
 public import VitalsSystemd
@@ -28,6 +29,10 @@ public enum Agent {
         logFlush: (@Sendable (_ final: Bool) -> Void)? = nil, maxCycles: UInt64? = nil
     ) async throws {
         let notifier = SystemdNotifier()
+        // Every child of the agent is a plugin run: what a run leaves behind dies with it.
+        if !RunContainment.shared.enable() {
+            logger.warning("cannot become a child subreaper; a plugin's setsid'd descendants may outlive its run")
+        }
         let state = AgentState(config: loaded.config, configFile: loaded.file, startedAt: WallClock.now())
         let cycle = SamplingCycle.standard(config: loaded.config)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -36,7 +36,9 @@ public final class RunContainment: Sendable {
     /// How many orphans were killed since the start (for tests and `/metrics`).
     public var killedOrphans: UInt64 { state.withLock { $0.killed } }
 
-    /// Becomes a child subreaper (once); false when the kernel refused.
+    /// Becomes a child subreaper (once) and starts containing runs; false when the kernel refused.
+    /// Only a process whose children are all plugin runs may call this (the agent, `vitals check`):
+    /// the sweep kills and reaps every other child it finds.
     @discardableResult
     public func enable() -> Bool {
         state.withLock { s in
@@ -50,11 +52,10 @@ public final class RunContainment: Sendable {
     /// the new process for an orphan.
     func launch<E: Error>(_ spawn: (UInt64) -> Result<Int32, E>) -> Result<Int32, E> {
         state.withLock { s in
-            if !s.enabled { s.enabled = vitals_set_child_subreaper() == 0 }
             let run = s.nextRun
             s.nextRun += 1
             let r = spawn(run)
-            if case .success(let pid) = r { s.running[pid] = (Self.startTime(of: pid) ?? 0, run) }
+            if s.enabled, case .success(let pid) = r { s.running[pid] = (Self.startTime(of: pid) ?? 0, run) }
             return r
         }
     }

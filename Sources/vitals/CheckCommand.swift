@@ -49,6 +49,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            RunContainment.shared.enable()
             let loaded = try options.load()
             var entries: [PluginReport.Entry] = []
             var rows: [[String]] = [["CHECK", "RESOURCE", "STATE", "MESSAGE"]]
@@ -118,6 +119,7 @@ struct CheckCommand: AsyncParsableCommand {
         var name: String
 
         func run() throws {
+            RunContainment.shared.enable()
             let loaded = try options.load()
             let checks = loaded.config.checks
             guard let c = checks.first(where: { $0.name == name }) else {

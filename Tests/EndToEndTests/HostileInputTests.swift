@@ -115,4 +115,46 @@ import VitalsTestKit
         let text = try cli(["status", "--health", "--socket", agent.socket])
         #expect(text.out.contains("status: degraded") && text.out.contains("degraded: the alert state cannot be written"), "\(text.out)")
     }
+
+    /// Issue 14: a plugin running `setsid sleep 300 &` left one orphan per run, which outlived the
+    /// agent. Run by `vitals check run` (which contains runs as the agent does), nothing the
+    /// plugin started is left once the command returns: not in its group, not in a new session,
+    /// not double-forked; a helper lives while its run does.
+    @Test(.enabled(if: getuid() == 0, "needs root: a plugin runs only when root owns it and its directories"))
+    func nothingAPluginStartedOutlivesItsRun() throws {
+        let (dir, checks, _) = try CheckCommandTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let marker = "31\(Int.random(in: 100...999))"
+        let script = dir + "/escape"
+        try """
+            #!/bin/sh
+            setsid sleep \(marker) >/dev/null 2>&1 &
+            (setsid sh -c 'sleep \(marker)' >/dev/null 2>&1 &)
+            sleep \(marker) >/dev/null 2>&1 &
+            i=0
+            while [ "$(pgrep -cf 'sleep \(marker)')" -lt 3 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+            if [ "$(pgrep -cf 'sleep \(marker)')" -ge 3 ]; then echo "OK helpers alive during the run"; else echo "CRITICAL: helpers gone early: $(pgrep -af 'sleep \(marker)')"; exit 2; fi
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        try "- name: escape\n  command: [\(script)]\n".write(toFile: checks + "/e.yaml", atomically: true, encoding: .utf8)
+        chmod(checks + "/e.yaml", 0o644)
+        let r = try cli(["check", "run", "escape", "--checks-dir", checks])
+        #expect(r.status == 0 && r.out.contains("helpers alive during the run"), "\(r.out)\(r.err)")
+        #expect(r.out.contains("escape: OK"), "\(r.out)")
+        let left = Self.processes(containing: "sleep \(marker)")
+        #expect(left.isEmpty, "left behind: \(left)")
+        for line in left { kill(Int32(line.split(separator: ":")[0]) ?? 0, SIGKILL) }
+    }
+
+    /// Command lines of live (not zombie) processes containing `text`.
+    static func processes(containing text: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let cmd = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            guard cmd.contains(text), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), !stat.contains(") Z ")
+            else { return nil }
+            return "\(pid): \(cmd)"
+        }
+    }
 }

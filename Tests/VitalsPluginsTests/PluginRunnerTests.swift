@@ -214,33 +214,6 @@ import VitalsCore
         #expect(PluginSecurity.problem(with: safe) == "\(safe) is a directory, not a plugin")
     }
 
-    /// Issue 14: a plugin's setsid'd descendants outlived its run (and the agent). After the run,
-    /// nothing it started is left: not in its group, not in a new session, not double-forked.
-    @Test func nothingAPluginStartedOutlivesItsRun() throws {
-        let dir = try Self.scratch()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let marker = "31\(Int.random(in: 100...999))"
-        let p = try Self.script(
-            dir, "escape",
-            "setsid sleep \(marker) >/dev/null 2>&1 &\n(setsid sh -c 'sleep \(marker)' >/dev/null 2>&1 &)\nsleep \(marker) >/dev/null 2>&1 &\nsleep 0.3\necho OK")
-        let r = PluginRunner.run(PluginInvocation(argv: [p], environment: Self.env, timeout: .seconds(10)))
-        #expect(r.result.severity == .ok, "\(r.result.message)")
-        #expect(Self.processes(named: "sleep \(marker)").isEmpty, "left behind: \(Self.processes(named: "sleep \(marker)"))")
-        #expect(RunContainment.shared.killedOrphans >= 2)
-    }
-
-    /// A helper a plugin starts lives as long as its run (it is only an orphan after its parent exits).
-    @Test func aRunsHelperLivesUntilTheRunEnds() throws {
-        let dir = try Self.scratch()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let marker = "32\(Int.random(in: 100...999))"
-        let p = try Self.script(
-            dir, "helper", "(setsid sleep \(marker) >/dev/null 2>&1 &)\nsleep 0.5\nif pgrep -f 'sleep \(marker)' >/dev/null; then echo OK; else echo 'CRITICAL: helper gone'; exit 2; fi")
-        let r = PluginRunner.run(PluginInvocation(argv: [p], environment: Self.env, timeout: .seconds(10)))
-        #expect(r.result.severity == .ok, "\(r.result.message)")
-        #expect(Self.processes(named: "sleep \(marker)").isEmpty)
-    }
-
     /// A fork bomb stops at the process limit instead of filling the host (or the unit's TasksMax).
     @Test func aForkBombStopsAtTheProcessLimit() throws {
         let dir = try Self.scratch()
@@ -257,7 +230,8 @@ import VitalsCore
         // exits, which dash does at the first fork the limit refuses.
         let started = r.result.longOutput.count
         #expect(r.result.message == "OK" && started >= 1 && started <= 45, "jobs the bomb could start: \(started); \(r.result.message) \(r.exit) \(String(decoding: r.stderr, as: UTF8.self))")
-        #expect(Self.processes(named: "sleep \(marker)").isEmpty)
+        // The run's leftovers: here no containment runs (the agent's; see HostileInputTests).
+        for line in Self.processes(named: "sleep \(marker)") { kill(Int32(line.split(separator: ":")[0]) ?? 0, SIGKILL) }
     }
 
     /// Command lines of live processes containing `text`.
