@@ -65,8 +65,13 @@ public struct StatusReply: Sendable {
 
 /// Limits that keep the status socket from becoming the host's problem.
 public struct ServerLimits: Sendable {
-    /// Connections served at once; further ones are closed at accept.
+    /// Connections served at once; further ones are answered 503 and closed.
     public var maxConnections = 64
+    /// Connections one user may hold at once (by SO_PEERCRED; TCP peers count as one user).
+    public var maxConnectionsPerUser = 16
+    /// Of `maxConnections`, this many are kept for root and the agent's own user, so whoever
+    /// holds the others cannot lock the operator out.
+    public var reservedForPrivileged = 8
     /// Largest request body accepted.
     public var maxBodyBytes = 65_536
     /// Requests served on one keep-alive connection before it is closed.

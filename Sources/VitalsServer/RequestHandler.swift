@@ -20,9 +20,12 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var served = 0
     private var peer: PeerCredentials?
 
-    init(limits: ServerLimits, handler: @escaping StatusServer.Handler) {
+    private let admission: Admission
+
+    init(limits: ServerLimits, handler: @escaping StatusServer.Handler, admission: Admission = Admission()) {
         self.limits = limits
         self.handler = handler
+        self.admission = admission
     }
 
     /// Asks the kernel who connected, once per connection.
@@ -54,7 +57,10 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = nil
             served += 1
             let reply: StatusReply
-            if tooLarge {
+            if let refusal = admission.refusal {
+                write(.error(503, refusal), version: h.version, close: true, context: context)
+                return
+            } else if tooLarge {
                 reply = .error(413, "request body larger than \(limits.maxBodyBytes) bytes")
             } else {
                 let target = h.uri

@@ -32,7 +32,12 @@ public enum StatusClient {
         var sent = 0
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw VitalsError(.socket, "\(path): cannot send the request", cause: String(cString: strerror(errno))) }
+            guard n > 0 else {
+                if errno == EPIPE || errno == ECONNRESET {
+                    throw VitalsError(.socket, "\(path): the agent closed the connection before answering (it may be busy with too many connections); try again")
+                }
+                throw VitalsError(.socket, "\(path): cannot send the request", cause: String(cString: strerror(errno)))
+            }
             sent += n
         }
         var data: [UInt8] = []

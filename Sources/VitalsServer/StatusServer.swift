@@ -23,6 +23,8 @@ public final class StatusServer: Sendable {
     private let limits: ServerLimits
     private let handler: Handler
     private let connections = Atomic<Int>(0)
+    /// Admitted connections by user (nil: a TCP peer), and in all.
+    private let admitted = Mutex<(total: Int, byUser: [UInt32?: Int])>((0, [:]))
     private let channel = Mutex<(any Channel)?>(nil)
 
     public convenience init(path: String, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(), handler: @escaping Handler) {
@@ -69,11 +71,12 @@ public final class StatusServer: Sendable {
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let ops = channel.pipeline.syncOperations
-                    try ops.addHandler(ConnectionCounter(server: self, limit: limits.maxConnections))
+                    let admission = Admission()
+                    try ops.addHandler(ConnectionCounter(server: self, limits: limits, admission: admission))
                     try ops.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
                     let idle = limits.idleTimeout.components.seconds
                     try ops.addHandler(IdleStateHandler(readTimeout: .seconds(idle)))
-                    try ops.addHandler(RequestHandler(limits: limits, handler: handler))
+                    try ops.addHandler(RequestHandler(limits: limits, handler: handler, admission: admission))
                 }
             }
         let ch: any Channel
@@ -103,28 +106,96 @@ public final class StatusServer: Sendable {
 
     fileprivate func connectionOpened() -> Int { connections.add(1, ordering: .relaxed).newValue }
     fileprivate func connectionClosed() { connections.subtract(1, ordering: .relaxed) }
+
+    /// Admits a connection from `uid` (nil over TCP) or says why not. Root and the agent's own
+    /// user (`privileged`) may use the reserve; nobody may hold more than the per-user share.
+    fileprivate func admit(_ uid: UInt32?, privileged: Bool) -> String? {
+        admitted.withLock { a in
+            let mine = a.byUser[uid, default: 0]
+            let cap = privileged ? limits.maxConnections : limits.maxConnections - limits.reservedForPrivileged
+            if a.total >= cap {
+                return "the agent is busy: \(a.total) connections are open (the limit is \(limits.maxConnections), \(limits.reservedForPrivileged) kept for root); try again, or as root"
+            }
+            if mine >= limits.maxConnectionsPerUser && !privileged {
+                return "the agent is busy: uid \(uid.map { "\($0)" } ?? "(tcp)") already holds \(mine) connections (at most \(limits.maxConnectionsPerUser) per user); close some and try again"
+            }
+            a.total += 1
+            a.byUser[uid, default: 0] += 1
+            return nil
+        }
+    }
+
+    fileprivate func release(_ uid: UInt32?) {
+        admitted.withLock { a in
+            a.total -= 1
+            a.byUser[uid, default: 1] -= 1
+            if a.byUser[uid] == 0 { a.byUser[uid] = nil }
+        }
+    }
 }
 
-/// Counts connections and closes those beyond the limit.
+/// Whether a connection was admitted, shared by its counter and its request handler (both run
+/// on the connection's event loop).
+final class Admission: @unchecked Sendable {
+    /// Why it was refused; the request handler answers 503 with it and closes.
+    var refusal: String?
+}
+
+/// Admits connections by who they come from (SO_PEERCRED): at most `maxConnections` in all, of
+/// which `reservedForPrivileged` only for root and the agent's own user, and at most
+/// `maxConnectionsPerUser` per other user. A refused connection is answered 503 with the reason
+/// when its request comes (so the client reads why rather than a broken pipe) and is closed
+/// within two seconds if none comes.
 private final class ConnectionCounter: ChannelInboundHandler, Sendable {
     typealias InboundIn = NIOAny
     private let server: StatusServer
-    private let limit: Int
+    private let limits: ServerLimits
+    private let admission: Admission
+    private let uid = Mutex<(admitted: Bool, uid: UInt32?)>((false, nil))
 
-    init(server: StatusServer, limit: Int) {
+    init(server: StatusServer, limits: ServerLimits, admission: Admission) {
         self.server = server
-        self.limit = limit
+        self.limits = limits
+        self.admission = admission
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if server.connectionOpened() > limit {
-            context.close(promise: nil)
+        _ = server.connectionOpened()
+        let channel = context.channel
+        // On the connection's own loop the option is read at once, before any request.
+        if let provider = channel as? any SocketOptionProvider {
+            let cred: EventLoopFuture<PeerUCred> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            cred.assumeIsolated().whenComplete { result in
+                self.decide((try? result.get())?.uid, channel: channel)
+            }
+        } else {
+            decide(nil, channel: channel)
         }
         context.fireChannelActive()
     }
 
+    private func decide(_ peer: UInt32?, channel: any Channel) {
+        let privileged = peer == 0 || peer == geteuid()
+        if let refusal = server.admit(peer, privileged: privileged) {
+            admission.refusal = refusal
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        } else {
+            uid.withLock { $0 = (true, peer) }
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         server.connectionClosed()
+        let (wasAdmitted, peer) = uid.withLock { $0 }
+        if wasAdmitted { server.release(peer) }
         context.fireChannelInactive()
     }
+}
+
+/// Linux's `struct ucred`, for SO_PEERCRED.
+struct PeerUCred: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
 }

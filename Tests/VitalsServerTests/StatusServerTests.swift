@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -42,6 +43,45 @@ import Glibc
                 }
             }
             #expect(ok.load(ordering: .relaxed) == 50)
+        }
+    }
+
+    /// Issue 14: about 80 held connections locked the operator out ("Broken pipe"). Another user
+    /// holding connections gets 16 at most and a 503 saying why; root still gets in.
+    @Test(.enabled(if: getuid() == 0, "needs root: the connections are held as user nobody"))
+    func heldConnectionsDoNotLockOutRoot() async throws {
+        try await withServer { path, server in
+            chmod(path, 0o666)  // so that nobody can connect at all (the agent's is 0660, group vitals)
+            let hold = """
+                import socket, sys, time
+                held = []
+                for i in range(80):
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    s.connect(sys.argv[1])
+                    held.append(s)
+                s = held[-1]
+                s.sendall(b"GET /v1/ping HTTP/1.1\\r\\nHost: v\\r\\nConnection: close\\r\\n\\r\\n")
+                print(s.recv(4096).decode(errors="replace").replace("\\r\\n", " "), flush=True)
+                time.sleep(30)
+                """
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            p.arguments = ["-u", "nobody", "--", "python3", "-c", hold, path]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            defer {
+                p.terminate()
+                p.waitUntilExit()
+            }
+            // The 80th connection of nobody is answered 503, naming the per-user limit.
+            let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            #expect(line.hasPrefix("HTTP/1.1 503"), "\(line)")
+            #expect(line.contains("uid 65534 already holds 16 connections"), "\(line)")
+            // Root gets in while nobody holds its share (and the refused ones are closed).
+            let r = try StatusClient.get("/v1/ping", socket: path)
+            #expect(r.status == 200)
+            #expect(server.openConnections <= 80)
         }
     }
 
