@@ -106,6 +106,14 @@ public struct AlertDispatcher: Sendable {
             results, controls: controls.current, policy: config.alerts, notify: config.notify, now: now, wall: wall, dependencies: dependencies)
         endAcknowledgements(outcome.endedAcknowledgements, wall: wall)
         let exported = pipeline.engine.export(wall: wall, now: now)
+        // The messages first, then the state that counts them as sent: a crash between the two
+        // leaves messages in the outbox and a state that has not counted them, so the restarted
+        // agent decides them again with the same sequence and idempotency key (the receiver drops
+        // the repeat). The other order lost them for good (issue 15: the state said "sent" and
+        // nothing held the message).
+        for n in outcome.unrouted { log(n, channel: nil) }
+        let annotate = Annotator(snapshot: outcome.messages.isEmpty ? nil : state.current.snapshot)
+        for m in outcome.messages { deliver(annotate(m), config: config.notify, wall: wall) }
         // Written through when anything a restart needs changed; the readings (message, value,
         // threshold) change nearly every cycle and the next cycle after a restart brings fresh
         // ones, so they alone cause no write (and no fsync every cycle).
@@ -123,9 +131,6 @@ public struct AlertDispatcher: Sendable {
             }
         }
         state.recordAlerts(exported)
-        for n in outcome.unrouted { log(n, channel: nil) }
-        let annotate = Annotator(snapshot: outcome.messages.isEmpty ? nil : state.current.snapshot)
-        for m in outcome.messages { deliver(annotate(m), config: config.notify, wall: wall) }
         if outcome.messages.contains(where: { config.notify.channel(named: $0.channel)?.isDurable ?? false }) { poke() }
     }
 

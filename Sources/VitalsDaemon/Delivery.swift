@@ -8,6 +8,9 @@ import Synchronization
 public final class Delivery: Sendable {
     /// The most messages the outbox holds; beyond it the oldest are dropped, logged and counted.
     public static let maxMessages = 10_000
+    /// The most one channel may hold: a channel that floods (or whose receiver is down for long)
+    /// drops its own oldest messages, never another channel's (issue 14).
+    public static let maxPerChannel = 2_500
     /// Upper bounds (s) of the delivery latency histogram buckets.
     public static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600]
 
@@ -31,6 +34,10 @@ public final class Delivery: Sendable {
         /// Messages given up: not retryable, too old, or dropped when the outbox was full.
         public var givenUp: [String: UInt64] = [:]
         public var handedToFallback: UInt64 = 0
+        /// When this channel last dropped messages because its share of the outbox was full, and
+        /// how many it dropped since the start (its alert warns for an hour after a drop).
+        public var lastDropWall: Double?
+        public var droppedFull: UInt64 = 0
         public var latencyCounts = [UInt64](repeating: 0, count: Delivery.latencyBuckets.count + 1)
         public var latencySum = 0.0
 
@@ -124,28 +131,39 @@ public final class Delivery: Sendable {
         let events = contents.withLock { c -> [Event] in
             c.ensureChannel(m.channel)
             c.channels[m.channel]!.queue.append(entry)
-            return trim(&c)
+            return trim(&c, appendedTo: m.channel, wall: wall)
         }
         return (events, writeError)
     }
 
-    /// Drops the oldest messages beyond `maxMessages` (never one in flight).
-    private func trim(_ c: inout Contents) -> [Event] {
-        var total = c.channels.values.reduce(0) { $0 + $1.queue.count }
-        guard total > Self.maxMessages else { return [] }
-        var dropped: [String: Int] = [:]
-        while total > Self.maxMessages {
-            guard let (name, _) = c.channels.filter({ !$0.value.queue.isEmpty }).min(by: { oldestDroppable($0.value) < oldestDroppable($1.value) }) else { break }
+    /// Drops the oldest messages of a channel beyond its share (`maxPerChannel`), then, while the
+    /// whole outbox holds more than `maxMessages`, the oldest of the channel that holds most;
+    /// never a message in flight, never another channel's for one that floods.
+    private func trim(_ c: inout Contents, appendedTo channel: String, wall: Double) -> [Event] {
+        var dropped: [String: (count: Int, reason: String)] = [:]
+        func drop(_ name: String, _ reason: String) -> Bool {
             let index = c.channels[name]!.inFlight ? 1 : 0
-            guard index < c.channels[name]!.queue.count else { break }
+            guard index < c.channels[name]!.queue.count else { return false }
             let e = c.channels[name]!.queue[index]
             if index == 0 { c.channels[name]!.finishHead(e.seq) } else { c.channels[name]!.queue.remove(at: index) }
             store?.remove(e.seq)
             c.channels[name]!.givenUp["outbox_full", default: 0] += 1
-            dropped[name, default: 0] += 1
+            c.channels[name]!.droppedFull += 1
+            c.channels[name]!.lastDropWall = wall
+            dropped[name, default: (0, reason)].count += 1
+            return true
+        }
+        while c.channels[channel]!.queue.count > Self.maxPerChannel {
+            guard drop(channel, "the outbox keeps at most \(Self.maxPerChannel) messages for one channel; its oldest were dropped") else { break }
+        }
+        var total = c.channels.values.reduce(0) { $0 + $1.queue.count }
+        while total > Self.maxMessages {
+            guard let name = c.channels.max(by: { $0.value.queue.count < $1.value.queue.count })?.key,
+                drop(name, "the outbox holds at most \(Self.maxMessages) messages; the oldest of the channel holding most were dropped")
+            else { break }
             total -= 1
         }
-        return dropped.map { .dropped(channel: $0.key, count: $0.value, reason: "the outbox holds at most \(Self.maxMessages) messages; the oldest were dropped") }
+        return dropped.map { .dropped(channel: $0.key, count: $0.value.count, reason: $0.value.reason) }
     }
 
     private func oldestDroppable(_ ch: Channel) -> UInt64 {
@@ -271,13 +289,20 @@ public final class Delivery: Sendable {
         contents.withLock { c in
             c.channels.values.filter { c.config[$0.name]?.isDurable ?? false }.sorted { $0.name < $1.name }.map { ch in
                 let failing = ch.breaker.isTripped
-                let message =
+                // Messages dropped because its share of the outbox was full: a warning for an hour.
+                let dropping = ch.lastDropWall.map { wall - $0 < 3600 } ?? false
+                var message =
                     failing
                     ? "channel \(ch.name) is failing: \(ch.lastError ?? "no answer"); \(ch.queue.count) message\(ch.queue.count == 1 ? "" : "s") waiting"
                     : "channel \(ch.name) delivers; \(ch.queue.count) waiting"
+                if dropping {
+                    message += "; \(ch.droppedFull) message\(ch.droppedFull == 1 ? "" : "s") dropped because its share of the outbox (\(Self.maxPerChannel)) was full"
+                }
                 return CheckStatus(
-                    check: "channel", resource: ch.name, severity: failing ? .critical : .ok, message: message, value: Double(ch.queue.count), threshold: nil,
-                    since: failing ? (ch.failingSinceWall ?? wall) : (ch.lastSuccessWall ?? wall), evaluatedAt: wall, pending: nil)
+                    check: "channel", resource: ch.name, severity: failing ? .critical : dropping ? .warning : .ok, message: message,
+                    value: Double(ch.queue.count), threshold: nil,
+                    since: failing ? (ch.failingSinceWall ?? wall) : dropping ? (ch.lastDropWall ?? wall) : (ch.lastSuccessWall ?? wall),
+                    evaluatedAt: wall, pending: nil)
             }
         }
     }

@@ -95,14 +95,35 @@ import VitalsTestKit
         let d = Delivery(store: nil)
         d.configure([Self.channel("a")])
         var dropped = 0
-        for i in 0..<(Delivery.maxMessages + 5) {
+        for i in 0..<(Delivery.maxPerChannel + 5) {
             for e in d.enqueue(Self.message("a", UInt64(i)), wall: 1000).events {
                 if case .dropped(_, let n, _) = e { dropped += n }
             }
         }
         #expect(dropped == 5)
-        #expect(d.depth == Delivery.maxMessages)
+        #expect(d.depth == Delivery.maxPerChannel)
         #expect(d.channels[0].queue.first?.message.notifications[0].sequence == 5, "the oldest went")
+    }
+
+    /// Issue 14: the cap was global, so one flooding channel evicted the others' oldest messages.
+    /// Each channel has its share; the one that hits it says so, as a warning on its channel alert.
+    @Test func aFloodingChannelDropsOnlyItsOwnMessagesAndSaysSo() {
+        let d = Delivery(store: nil)
+        d.configure([Self.channel("a"), Self.channel("b")])
+        for i in 0..<100 { _ = d.enqueue(Self.message("b", UInt64(i)), wall: 1000) }
+        var dropped: [String: Int] = [:]
+        for i in 0..<(Delivery.maxPerChannel + 500) {
+            for e in d.enqueue(Self.message("a", UInt64(i)), wall: 1000).events {
+                if case .dropped(let ch, let n, _) = e { dropped[ch, default: 0] += n }
+            }
+        }
+        #expect(dropped == ["a": 500])
+        #expect(d.channels.first { $0.name == "b" }?.queue.count == 100, "b keeps every message")
+        let a = d.statuses(wall: 1100).first { $0.resource == "a" }
+        #expect(a?.severity == .warning)
+        #expect(a?.message.contains("500 messages dropped because its share of the outbox (2500) was full") == true, "\(a?.message ?? "")")
+        #expect(d.statuses(wall: 1000 + 3601).first { $0.resource == "a" }?.severity == .ok, "the warning lasts an hour")
+        #expect(d.statuses(wall: 1100).first { $0.resource == "b" }?.severity == .ok)
     }
 
     @Test func theOutboxOnDiskSurvivesAndKeepsOrder() throws {
