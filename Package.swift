@@ -95,6 +95,13 @@ let package = Package(
         .executableTarget(name: "vitals-replay", dependencies: ["VitalsCore", "VitalsTestKit"], path: "bench/replay", swiftSettings: strict),
         // bench/spawn: the plugin runner's cost per execution against a bare posix_spawn.
         .executableTarget(name: "vitals-spawn-bench", dependencies: ["VitalsCore", "VitalsPlugins"], path: "bench/spawn", swiftSettings: strict),
+        // bench/fuzz: the seeded mutation fuzzer for everything read from outside (scripts/test runs it briefly).
+        .executableTarget(
+            name: "vitals-fuzz",
+            dependencies: [
+                "VitalsCore", "VitalsConfig", "VitalsProcFS", "VitalsServer", "VitalsDaemon", .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/fuzz", exclude: ["corpus", "README.md"], swiftSettings: strict),
         .testTarget(
             name: "VitalsCoreTests",
             dependencies: ["VitalsCore", "VitalsTestKit", .product(name: "PropertyBased", package: "swift-property-based")],
