@@ -50,8 +50,13 @@ public struct AlertDispatcher: Sendable {
         do {
             switch try controls.load(wall: wall) {
             case .none: break
-            case .loaded(let s, let a):
+            case .loaded(let s, let a, let refused):
                 logger.info("silences and acknowledgements restored", metadata: ["silences": "\(s)", "acknowledgements": "\(a)"])
+                for r in refused {
+                    logger.error(
+                        "\(r); this silence is dropped and the others are kept: add it again in a form vitals accepts",
+                        metadata: problem)
+                }
             case .corrupt(let error, let aside):
                 logger.error(
                     "\(controls.path ?? "controls") is not valid; moved it to \(aside) and started with no silences or acknowledgements",

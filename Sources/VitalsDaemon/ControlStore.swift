@@ -23,7 +23,7 @@ public final class ControlStore: Sendable {
     /// What `load` found, for the log.
     public enum Loaded: Sendable {
         case none
-        case loaded(silences: Int, acknowledgements: Int)
+        case loaded(silences: Int, acknowledgements: Int, refused: [String])
         case corrupt(error: String, movedTo: String)
     }
 
@@ -36,7 +36,8 @@ public final class ControlStore: Sendable {
                 throw VitalsError(.parse, "\(path): controls version \(file.version), this vitals reads \(File.currentVersion)")
             }
             controls.withLock { $0 = file.controls }
-            return .loaded(silences: file.controls.silences.count, acknowledgements: file.controls.acknowledgements.count)
+            return .loaded(
+                silences: file.controls.silences.count, acknowledgements: file.controls.acknowledgements.count, refused: file.controls.refusedAtLoad)
         } catch {
             return .corrupt(error: "\(error)", movedTo: try AtomicFile.moveAside(path, wall: wall, what: "silences and acknowledgements"))
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VitalsTestKit
 
@@ -128,6 +129,25 @@ import VitalsTestKit
         #expect(throws: VitalsError.self) { try c.add(try silence(["check=disk"], start: 1e19), now: Self.base) }
         try c.add(try silence(["check=disk"]), now: Self.base)
         #expect(c.silences.count == 1)
+    }
+
+    /// Issue 14: a silence this vitals refuses (here a lookahead, which RE2 lacks) is left out at
+    /// load with its id and reason; the valid ones stay.
+    @Test func aRefusedSilenceDoesNotTakeTheOthersWithIt() throws {
+        var c = AlertControls()
+        for (id, m) in [("good-1", "check=disk"), ("bad-2", "check=cpu")] {
+            try c.add(
+                Silence(id: id, matchers: [try LabelMatcher(parsing: m)], startsAt: Self.base, endsAt: Self.base + 60, createdBy: "root",
+                    comment: "x", createdAt: Self.base), now: Self.base)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(c), as: UTF8.self).replacingOccurrences(of: "\"check=cpu\"", with: "\"check=~(?=cpu)\"")
+        let loaded = try JSONDecoder().decode(AlertControls.self, from: Data(text.utf8))
+        #expect(loaded.silences.map(\.id) == ["good-1"])
+        #expect(loaded.refusedAtLoad.count == 1)
+        #expect(loaded.refusedAtLoad.first?.hasPrefix("silence bad-2: ") == true, "\(loaded.refusedAtLoad)")
+        #expect(loaded.refusedAtLoad.first?.contains("lookaround") == true, "\(loaded.refusedAtLoad)")
     }
 
     @Test func matchersParseLikeAmtoolAndAnchorTheirRegex() throws {

@@ -109,4 +109,26 @@ import VitalsTestKit
         #expect(psi.count == 3)
         #expect(psi.allSatisfy { if case .notApplicable = $0.reading { true } else { false } })
     }
+
+    /// Issue 13: `file_handles.top_processes: 0` (the per-process scan off, as documented) left
+    /// process_fds unknown forever, and notified. It is not applicable: ok, marked, said once.
+    @Test func processFDsWithTheScanOffIsNotApplicable() {
+        var snap = HostSnapshot(timestamp: 0, cycle: 1)
+        var stats = FileHandleStats(allocated: 100, maximum: 1000, topProcesses: [], ownOpen: 10, unreadableProcesses: 0)
+        stats.processScan = false
+        snap.fileHandles = stats
+        let obs = snap.observations().first { $0.check == "process_fds" }!
+        #expect(obs.reading == .notApplicable("not applicable: the per-process scan is off (file_handles.top_processes: 0)"))
+        var e = CheckEvaluator<ManualClock.Instant>()
+        let first = e.evaluate(obs, spec: BuiltinCheck.processFDs.defaultSpec, at: .init(offset: .zero), timestamp: 0)
+        #expect(first?.status.notApplicable == true && first?.to == .ok, "said once")
+        #expect(e.evaluate(obs, spec: BuiltinCheck.processFDs.defaultSpec, at: .init(offset: .seconds(10)), timestamp: 10) == nil, "and only once")
+        #expect(e.statuses[0].message == "process fds: not applicable: the per-process scan is off (file_handles.top_processes: 0)")
+        // With the scan on and nothing readable it is unknown, and says why.
+        stats.processScan = nil
+        stats.unreadableProcesses = 80
+        snap.fileHandles = stats
+        #expect(snap.observations().first { $0.check == "process_fds" }?.reading
+            == .unknown("no process fd counts readable (80 processes refused: run as root or with CAP_DAC_READ_SEARCH)"))
+    }
 }

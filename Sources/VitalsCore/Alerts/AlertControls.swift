@@ -87,6 +87,11 @@ public struct AlertControls: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// The same silences and acknowledgements (what was refused at load does not count).
+    public static func == (a: AlertControls, b: AlertControls) -> Bool {
+        a.silences == b.silences && a.acknowledgements == b.acknowledgements
+    }
+
     // MARK: silences
 
     /// Adds a silence; the caller gives it a fresh `id`.
@@ -205,9 +210,35 @@ public struct AlertControls: Sendable, Equatable, Codable {
     // Acknowledgements travel as a list (a dictionary keyed by fingerprint would not be an object).
     private enum CodingKeys: String, CodingKey { case silences, acknowledgements }
 
+    /// Silences in the file that this vitals refuses (a matcher it no longer accepts, such as a
+    /// regex beyond its limits), each with its id and the reason: left out, the others kept
+    /// (issue 14: one refused matcher must not take the valid silences with it). Not written back.
+    public private(set) var refusedAtLoad: [String] = []
+
+    /// Decodes one element, or keeps why it could not be.
+    private struct Lenient<T: Decodable>: Decodable {
+        var value: T?
+        var problem: String?
+        init(from decoder: any Decoder) throws {
+            do {
+                value = try T(from: decoder)
+            } catch {
+                let id = (try? decoder.container(keyedBy: IDKey.self).decode(String.self, forKey: .id)) ?? "(no id)"
+                problem = "silence \(id): \(Self.describe(error))"
+            }
+        }
+        private enum IDKey: String, CodingKey { case id }
+        private static func describe(_ error: any Error) -> String {
+            if case DecodingError.dataCorrupted(let c) = error { return c.debugDescription }
+            return "\(error)"
+        }
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        silences = try c.decodeIfPresent([Silence].self, forKey: .silences) ?? []
+        let lenient = try c.decodeIfPresent([Lenient<Silence>].self, forKey: .silences) ?? []
+        silences = lenient.compactMap(\.value)
+        refusedAtLoad = lenient.compactMap(\.problem)
         let acks = try c.decodeIfPresent([Acknowledgement].self, forKey: .acknowledgements) ?? []
         acknowledgements = Dictionary(acks.map { ($0.fingerprint, $0) }, uniquingKeysWith: { $1 })
     }
