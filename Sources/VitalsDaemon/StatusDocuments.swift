@@ -134,7 +134,7 @@ public struct AlertsDocument: Codable, Sendable {
             return Entry(
                 fingerprint: fp, labels: $0.labels, severity: $0.severity, since: $0.sinceWall, message: $0.message,
                 value: $0.value, threshold: $0.threshold, problemSince: $0.problemSinceWall, notified: $0.notified,
-                lastNotificationAt: $0.lastNotifiedWall, lastReason: $0.lastReason, notifications: $0.sequence, route: $0.route,
+                lastNotificationAt: $0.lastNotifiedWall, lastReason: $0.lastReason, notifications: $0.notificationCount, route: $0.route,
                 escalationStep: $0.severity == .ok ? nil : $0.step, mutedBy: $0.mute,
                 acknowledgement: controls.acknowledgement(for: fp, at: wall), flapping: $0.flap?.flapping ?? false)
         }

@@ -37,7 +37,9 @@ import VitalsTestKit
         for s in stride(from: 10, through: 3600 * 3, by: 10) { t.at(s, .critical, 96) }
         // critical repeats every hour: first at 10 s, repeats at 3610 and 7210.
         #expect(t.reasons == ["10:first:critical", "3610:repeat:critical", "7210:repeat:critical"])
-        #expect(t.log.map { $0.1.sequence } == [1, 2, 3])
+        // Numbered from the record's start (Unix ms), one by one.
+        let base = t.log.first?.1.sequence ?? 0
+        #expect(t.log.map { $0.1.sequence - base } == [0, 1, 2] && base > 1_800_000_000_000)
         #expect(t.log.allSatisfy { $0.1.startsAt == 1_800_000_010 })
     }
 
@@ -164,8 +166,9 @@ import VitalsTestKit
         // 2. Every notified problem gets exactly one recovery once the check is ok.
         let flapping = t.engine.records[t.labels.fingerprint]?.flap.flapping ?? false
         if current == .ok && !flapping { #expect(owed == nil, "seed \(seed): a notified problem ended without a recovery") }
-        // 3. Sequence numbers are 1, 2, 3, ... with no gap or repeat.
-        #expect(t.log.map(\.1.sequence) == Array(1...UInt64(max(t.log.count, 1))).prefix(t.log.count).map { $0 })
+        // 3. Sequence numbers go up one by one (from the record's start in Unix ms), no gap or repeat.
+        let base = t.log.first?.1.sequence ?? 0
+        #expect(t.log.map { $0.1.sequence &- base } == (0..<UInt64(t.log.count)).map { $0 }, "seed \(seed)")
     }
 }
 
@@ -227,6 +230,38 @@ struct SplitMix64 {
         #expect(observe(&changed, 2, .ok, wall: 1101) == ["resolved:ok"])
         #expect(observe(&changed, 3, .ok, wall: 1102) == [])
         let resolved = changed.records[labels.fingerprint]
-        #expect(resolved?.sequence == 2, "sequence numbers continue over the restart")
+        #expect(resolved?.sequence == 1_000_002, "sequence numbers continue over the restart (from the record's start, 1000 s, in ms)")
+    }
+
+    /// Issue 15: a key names one decision forever. An incident that ends, is forgotten, and a new
+    /// one after a restart (or from an old state file) never reuses a key.
+    @Test func keysNeverRepeatAcrossIncidentsRestartsAndOldStateFiles() {
+        var keys: [String] = []
+        var e = AlertEngine<Instant>(policy: AlertPolicy())
+        func step(_ engine: inout AlertEngine<Instant>, _ s: Int, _ sev: Severity) {
+            keys += engine.observe(CheckResult(labels: labels, severity: sev, message: "m"), now: Instant(offset: .seconds(s)), wall: Double(2000 + s))
+                .map(\.idempotencyKey)
+        }
+        step(&e, 0, .critical)
+        step(&e, 10, .ok)
+        _ = e.retain(only: [], now: Instant(offset: .seconds(11)), wall: 2011)  // forgotten, as when its check goes
+        // A restart with a state file that no longer holds it, then a new incident.
+        var after = AlertEngine<Instant>(policy: AlertPolicy())
+        after.restore(e.export(wall: 2020, now: Instant(offset: .seconds(20))), now: Instant(offset: .zero), wall: 2030)
+        step(&after, 30, .critical)
+        step(&after, 40, .ok)
+        // An old state file (before this change: sequences from 1) replayed, then a new incident.
+        var old = PersistedAlert(labels: labels)
+        old.severity = .critical
+        old.notified = .critical
+        old.sequence = 1
+        var replayed = AlertEngine<Instant>(policy: AlertPolicy())
+        replayed.restore([old], now: Instant(offset: .zero), wall: 2100)
+        step(&replayed, 100, .ok)
+        _ = replayed.retain(only: [], now: Instant(offset: .seconds(101)), wall: 2101)
+        step(&replayed, 110, .critical)
+        #expect(keys.count == 6, "\(keys)")
+        #expect(Set(keys).count == keys.count, "no key twice: \(keys)")
+        #expect(keys.contains("\(labels.fingerprint)-2"), "the old file's incident continues its own numbers")
     }
 }

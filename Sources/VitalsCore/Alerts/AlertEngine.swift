@@ -85,7 +85,11 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
     public mutating func observe(_ result: CheckResult, now: Instant, wall: Double, gate: AlertGate = .open) -> [AlertNotification] {
         let fp = result.labels.fingerprint
         var r = records[fp] ?? Record(alert: PersistedAlert(labels: result.labels), fingerprint: fp, flap: FlapDetector())
-        if records[fp] == nil { r.alert.sinceWall = wall }
+        if records[fp] == nil {
+            r.alert.sinceWall = wall
+            r.alert.sequence = Self.sequenceBase(wall: wall)
+            r.alert.sequenceBase = r.alert.sequence
+        }
         defer { records[fp] = r }
         let old = r.alert.severity
         // Unknown or stale counts only once it has lasted `unknownDelay`; until then the alert
@@ -165,6 +169,14 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         if holding { return out }
         return out + decide(&r, result, ack: ack, gate: gate, now: now, wall: wall)
     }
+
+    /// Where a new record's notifications start counting: the Unix time in milliseconds. An alert
+    /// that was forgotten (its incident over) and comes back starts above every number its earlier
+    /// incidents used (they had at most one notification per cycle, a second or more apart), so
+    /// `<fingerprint>-<sequence>` names one decision forever, across restarts, forgetting and
+    /// upgrades (issue 15: after a restart a new incident reused the first one's key, and a receiver
+    /// that drops repeated keys dropped the new page).
+    static func sequenceBase(wall: Double) -> UInt64 { UInt64(max(0, min(wall, 1e12)) * 1000) }
 
     /// The transition rules, once flapping and the unknown delay have had their say.
     private mutating func decide(

@@ -71,7 +71,8 @@ public struct AlertNotification: Sendable, Equatable, Codable {
     public var duration: Duration?
     public var worstSeverity: Severity?
     public var worstValue: Double?
-    /// Counts this alert's notifications; with the fingerprint it makes an idempotency key.
+    /// Counts this alert's notifications, from the Unix time in ms its record began; with the
+    /// fingerprint it makes an idempotency key.
     public var sequence: UInt64
     /// For flapping started/stopped: the weighted percent of state change.
     public var flapPercent: Double?
@@ -90,7 +91,8 @@ public struct AlertNotification: Sendable, Equatable, Codable {
     public var annotations: [String: String]?
 
     /// `<fingerprint>-<sequence>`: the same decision always has the same key, so a receiver can
-    /// drop a repeat delivery.
+    /// drop a repeat delivery; and a key never names two decisions (sequences of a new incident
+    /// start at its Unix time in milliseconds, above those of every earlier one).
     public var idempotencyKey: String { "\(fingerprint)-\(sequence)" }
 }
 
@@ -152,6 +154,12 @@ public struct PersistedAlert: Sendable, Equatable, Codable {
     public var worstSeverity: Severity?
     public var worstValue: Double?
     public var sequence: UInt64
+    /// Where `sequence` started for this record (absent in older files: 0), so the number of
+    /// notifications sent is `sequence - sequenceBase`.
+    public var sequenceBase: UInt64?
+
+    /// How many notifications this alert has had.
+    public var notificationCount: UInt64 { sequence &- (sequenceBase ?? 0) }
     /// The recent results and whether the alert is flapping (absent in older state files).
     public var flap: FlapDetector?
     /// The route last used and the escalation step reached in this incident, counted from
