@@ -42,6 +42,18 @@ import VitalsTestKit
         #expect(!r.message.contains("|"))
     }
 
+    /// Found by bench/fuzz (issue 14): a perfdata value of 3,800 digits was trimmed one character
+    /// at a time, each a full parse (seconds per output). A number is at most 64 characters; the
+    /// item is refused with the reason, the rest of the line is read.
+    @Test func aNumberTooLongToBeOneIsRefusedAndTheRestRead() throws {
+        let data = try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.path("regressions/issue14-fuzz/plugin-perfdata-long-number.txt"))))
+        let r = PluginOutput.parse(Array(data.drop { $0 != 10 }.dropFirst()), exit: .exited(0))
+        #expect(r.perfData.map(\.label) == ["/dev/shm"], "\(r.perfData)")
+        #expect(r.perfDataProblems.count == 1)
+        #expect(PerfData.number(String(repeating: "1", count: 65)) == nil)
+        #expect(PerfData.number("1" + String(repeating: "0", count: 63)) == 1e63)
+    }
+
     @Test func checkDiskWithTwoFilesystems() throws {
         let f = try Self.fixture("check_disk-two-filesystems")
         let r = PluginOutput.parse(f.stdout, exit: .exited(f.exit))

@@ -191,8 +191,14 @@ public enum PerfData {
         } else {
             let numberEnd = first.firstIndex { !("0"..."9").contains($0) && $0 != "." && $0 != "-" && $0 != "+" && $0 != "e" && $0 != "E" } ?? first.endIndex
             // An exponent's 'e' could be a unit's first letter: only a number that parses counts.
+            // A unit has at most 3 letters, so at most 3 characters are given back (the fuzzer
+            // found that trimming one at a time from a 3,800-digit "number" took seconds).
             var end = numberEnd
-            while end > first.startIndex, number(first[..<end]) == nil { end = first.index(before: end) }
+            var given = 0
+            while end > first.startIndex, given < 3, number(first[..<end]) == nil {
+                end = first.index(before: end)
+                given += 1
+            }
             guard end > first.startIndex, let v = number(first[..<end]) else { return nil }
             value = v
             unit = String(first[end...])
@@ -220,9 +226,10 @@ public enum PerfData {
         return d
     }
 
-    /// A finite decimal number (a leading `+` allowed; `inf` and `nan` are not numbers here).
+    /// A finite decimal number of at most 64 characters (a leading `+` allowed; `inf` and `nan`
+    /// are not numbers here).
     static func number(_ s: some StringProtocol) -> Double? {
-        guard !s.isEmpty, s.allSatisfy({ ("0"..."9").contains($0) || ".-+eE".contains($0) }), let v = Double(String(s)), v.isFinite else {
+        guard !s.isEmpty, s.utf8.count <= 64, s.allSatisfy({ ("0"..."9").contains($0) || ".-+eE".contains($0) }), let v = Double(String(s)), v.isFinite else {
             return nil
         }
         return v
