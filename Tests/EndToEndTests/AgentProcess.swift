@@ -128,6 +128,8 @@ func runVitals(_ args: [String]) throws -> (status: Int32, out: String, err: Str
     let p = Process()
     p.executableURL = URL(fileURLWithPath: AgentProcess.binary)
     p.arguments = args
+    // VITALS_* would override the configuration: the caller's environment does not leak in.
+    p.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VITALS_") }
     let out = Pipe()
     let err = Pipe()
     p.standardOutput = out
