@@ -33,6 +33,12 @@ public struct AlertDispatcher: Sendable {
         self.logger = logger
         self.state = state
         restore(now: now, wall: wall)
+        // Decisions whose messages are in the outbox but whose state was not saved (a crash
+        // between the two steps) are taken back from the messages.
+        if let delivery {
+            let sent = delivery.channels.flatMap { $0.queue.flatMap { $0.message.notifications } }
+            pipeline.engine.recover(sent: sent, now: now, wall: wall)
+        }
         let exported = pipeline.engine.export(wall: wall, now: now)
         written = (exported.map(\.withoutReadings), pipeline.storm)
         state.recordAlerts(exported)
@@ -119,6 +125,7 @@ public struct AlertDispatcher: Sendable {
         for n in outcome.unrouted { log(n, channel: nil) }
         let annotate = Annotator(snapshot: outcome.messages.isEmpty ? nil : state.current.snapshot)
         for m in outcome.messages { deliver(annotate(m), config: config.notify, wall: wall) }
+        if !outcome.messages.isEmpty { Failpoint.hit("alerts-after-outbox") }
         // Written through when anything a restart needs changed; the readings (message, value,
         // threshold) change nearly every cycle and the next cycle after a restart brings fresh
         // ones, so they alone cause no write (and no fsync every cycle).
@@ -128,6 +135,7 @@ public struct AlertDispatcher: Sendable {
                 try store.save(exported, storm: pipeline.storm)
                 written = (persistent, pipeline.storm)
                 state.recordStateWrite(error: nil)
+                if !outcome.messages.isEmpty { Failpoint.hit("alerts-after-state") }
             } catch {
                 state.recordStateWrite(error: "\(store.path): \(error.description)")
                 logger.error(
@@ -169,9 +177,14 @@ public struct AlertDispatcher: Sendable {
             var m = m
             m.notifications.removeAll { $0.labels["check"] == "channel" && $0.labels["resource"] == channel.name }
             guard !m.notifications.isEmpty || m.digest != nil else { return }
-            for n in m.notifications { log(n, channel: channel.name) }
-            guard let delivery else { return }
+            guard let delivery else {
+                for n in m.notifications { log(n, channel: channel.name) }
+                return
+            }
+            // Logged once it is in the outbox: a decision a crash cuts off mid-write was never
+            // made, and the restarted agent makes it again.
             let (events, writeError) = delivery.enqueue(m, wall: wall)
+            for n in m.notifications { log(n, channel: channel.name) }
             state.recordOutboxWrite(error: writeError.map { "\($0.description)" })
             for e in events {
                 if case .dropped(let ch, let count, let reason) = e {

@@ -50,7 +50,7 @@ public struct AlertStore: Sendable {
         } catch {
             throw VitalsError(.internalError, "cannot encode the alert state", cause: "\(error)")
         }
-        try AtomicFile.write(data, to: path)
+        try AtomicFile.write(data, to: path, failpoint: "state")
     }
 
     /// Creates the state directory (0700) when it does not exist.

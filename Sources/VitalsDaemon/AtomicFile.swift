@@ -14,7 +14,8 @@ import Glibc
 /// fsync of the directory. A reader (the next start) sees the old file or the new one.
 enum AtomicFile {
     /// Writes `data` to `path` atomically and durably, mode 0600.
-    static func write(_ data: Data, to path: String) throws(VitalsError) {
+    /// `failpoint` names the crash points inside the write (`<name>-after-tmp`, `<name>-after-rename`).
+    static func write(_ data: Data, to path: String, failpoint: String? = nil) throws(VitalsError) {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -41,11 +42,13 @@ enum AtomicFile {
             unlink(tmp)
             throw VitalsError(.io, "cannot write \(tmp)", cause: String(cString: strerror(ok ? syncErr : err)))
         }
+        if let failpoint { Failpoint.hit(failpoint + "-after-tmp") }
         guard rename(tmp, path) == 0 else {
             let e = errno
             unlink(tmp)
             throw VitalsError(.io, "cannot replace \(path)", cause: String(cString: strerror(e)))
         }
+        if let failpoint { Failpoint.hit(failpoint + "-after-rename") }
         // The rename is durable once the directory entry is.
         let dirPath = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         let dir = open(dirPath.isEmpty ? "/" : dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -82,7 +82,7 @@ public final class ControlStore: Sendable {
         } catch {
             throw VitalsError(.internalError, "cannot encode the silences and acknowledgements", cause: "\(error)")
         }
-        try AtomicFile.write(data, to: path)
+        try AtomicFile.write(data, to: path, failpoint: "controls")
     }
 
     struct File: Codable {

@@ -239,6 +239,7 @@ public final class Delivery: Sendable {
             let retry = c.config[a.channel]?.retry ?? RetryPolicy()
             switch outcome {
             case .delivered(let detail):
+                Failpoint.hit("delivery-after-2xx")
                 ch.finishHead(a.entry.seq)
                 store?.remove(a.entry.seq)
                 ch.delivered += 1

@@ -56,7 +56,7 @@ public struct OutboxStore: Sendable {
         } catch {
             throw VitalsError(.io, "cannot encode an outbox entry", cause: "\(error)")
         }
-        try AtomicFile.write(data, to: path(e.seq))
+        try AtomicFile.write(data, to: path(e.seq), failpoint: "outbox")
     }
 
     public func remove(_ seq: UInt64) {

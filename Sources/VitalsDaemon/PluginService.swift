@@ -91,6 +91,13 @@ public final class PluginResults: Sendable {
                         if e.result.notApplicable { status.notApplicable = true }
                         out.append(status)
                     }
+                } else if let held = baseline.withLock({ $0[c.name] }), started.duration(to: now) <= limit + c.interval {
+                    // Not run yet since the restart: it keeps the state its alert had, so the alert
+                    // is neither forgotten (and resolved) nor raised again while the first run comes.
+                    out.append(
+                        CheckStatus(
+                            check: c.name, resource: "", severity: held, message: "\(held) before the restart; waiting for the first run",
+                            value: nil, threshold: nil, since: wall, evaluatedAt: wall, pending: nil))
                 } else if started.duration(to: now) > limit + c.interval {
                     out.append(
                         CheckStatus(

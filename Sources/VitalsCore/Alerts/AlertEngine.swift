@@ -245,6 +245,30 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         }
     }
 
+    /// Recovery from the outbox (the transactional-outbox pattern): a decision whose messages
+    /// reached the outbox but whose state did not reach the state file (a crash between the two)
+    /// is taken back into the engine from its message, so the restarted agent neither decides it
+    /// again under another key nor forgets that it was sent. Only notifications newer than what the
+    /// state file holds for their alert count.
+    public mutating func recover(sent: [AlertNotification], now: Instant, wall: Double) {
+        for n in sent.sorted(by: { $0.sequence < $1.sequence }) {
+            if let r = records[n.fingerprint], r.alert.sequence >= n.sequence { continue }
+            var p = records[n.fingerprint]?.alert ?? PersistedAlert(labels: n.labels)
+            if records[n.fingerprint] == nil {
+                p.sequenceBase = n.sequence &- 1
+                p.sinceWall = n.at
+            }
+            p.sequence = n.sequence
+            p.severity = n.severity
+            p.message = n.message
+            p.notified = n.reason == .resolved ? nil : n.severity
+            p.lastNotifiedWall = n.at
+            p.lastReason = n.reason
+            p.problemSinceWall = n.reason == .resolved ? nil : n.startsAt
+            restore([p], now: now, wall: wall)
+        }
+    }
+
     /// Takes back the state written by `export` before a restart. Unix times become instants
     /// relative to `now`/`wall`; a time in the future (the clock was set back) counts as now.
     public mutating func restore(_ saved: [PersistedAlert], now: Instant, wall: Double) {
