@@ -162,10 +162,7 @@ import VitalsTestKit
         try sink.start(["--port", port])
         #expect(eventually(60) { Self.outboxFiles(d).isEmpty }, "outbox drained; \(agent.stderrText())")
         decided += Self.queued(agent)
-        let received = jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).compactMap { r -> [String]? in
-            guard let body = r["body_json"] as? [String: Any], let alerts = body["alerts"] as? [[String: Any]] else { return nil }
-            return alerts.compactMap { ($0["annotations"] as? [String: String])?["idempotency_key"] }
-        }.flatMap { $0 }
+        let received = Self.receivedKeys(sink)
         var seen = Set<String>()
         let unique = received.filter { seen.insert($0).inserted }
         #expect(Set(unique) == Set(decided), "decided \(decided), received \(received)")
@@ -326,6 +323,14 @@ import VitalsTestKit
         agent.logLines().filter { $0["message_id"] == "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0a" && $0["channel"] == "hook" }.compactMap { $0["key"] }
     }
 
+    /// The idempotency keys of every alert the webhook receiver got, in order of arrival.
+    static func receivedKeys(_ sink: Peer) -> [String] {
+        jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).compactMap { r -> [String]? in
+            guard let body = r["body_json"] as? [String: Any], let alerts = body["alerts"] as? [[String: Any]] else { return nil }
+            return alerts.compactMap { ($0["annotations"] as? [String: String])?["idempotency_key"] }
+        }.flatMap { $0 }
+    }
+
     static func outboxFiles(_ d: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: d + "/state/outbox")) ?? []).filter { $0.hasSuffix(".json") }
     }
@@ -356,12 +361,7 @@ import VitalsTestKit
         let decidedBefore = DeliveryTests.queued(first)
         let second = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
         defer { _ = second.stop() }
-        let received = {
-            jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).compactMap { r -> [String]? in
-                guard let body = r["body_json"] as? [String: Any], let alerts = body["alerts"] as? [[String: Any]] else { return nil }
-                return alerts.compactMap { ($0["annotations"] as? [String: String])?["idempotency_key"] }
-            }.flatMap { $0 }
-        }
+        let received = { DeliveryTests.receivedKeys(sink) }
         #expect(eventually(30) { !received().isEmpty && DeliveryTests.outboxFiles(d).isEmpty }, "\(second.stderrText().suffix(600))")
         let decided = decidedBefore + DeliveryTests.queued(second)
         let keys = Set(received())
