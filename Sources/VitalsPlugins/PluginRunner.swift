@@ -298,16 +298,8 @@ public enum PluginRunner {
             }
             return 16
         }
-        var count = 0
-        guard let dir = opendir("/proc") else { return 0 }
-        defer { closedir(dir) }
         var st = stat()
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.first?.isNumber == true, stat("/proc/" + name, &st) == 0 else { continue }
-            if st.st_uid == uid { count += 1 }
-        }
-        return count
+        return RunContainment.numericEntries("/proc").count { stat("/proc/\($0)", &st) == 0 && st.st_uid == uid }
     }
 
     struct SpawnError: Error {

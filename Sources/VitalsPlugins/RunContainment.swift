@@ -33,7 +33,7 @@ public final class RunContainment: Sendable {
 
     private let state = Mutex(State())
 
-    /// How many orphans were killed since the start (for tests and `/metrics`).
+    /// How many orphans were killed since the start.
     public var killedOrphans: UInt64 { state.withLock { $0.killed } }
 
     /// Becomes a child subreaper (once) and starts containing runs; false when the kernel refused.
@@ -104,14 +104,22 @@ public final class RunContainment: Sendable {
     /// The direct children of this process, from every thread's children list.
     static func children() -> [Int32] {
         var out: [Int32] = []
-        guard let dir = opendir("/proc/self/task") else { return out }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let tid = Int32(name) else { continue }
+        for tid in numericEntries("/proc/self/task") {
             for token in read("/proc/self/task/\(tid)/children").split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }) {
                 if let pid = Int32(String(decoding: token, as: UTF8.self)) { out.append(pid) }
             }
+        }
+        return out
+    }
+
+    /// The numeric names in a /proc directory (pids, thread ids).
+    static func numericEntries(_ path: String) -> [Int32] {
+        var out: [Int32] = []
+        guard let dir = opendir(path) else { return out }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if let n = Int32(name) { out.append(n) }
         }
         return out
     }
