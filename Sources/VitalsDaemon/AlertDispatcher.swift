@@ -36,8 +36,9 @@ public struct AlertDispatcher: Sendable {
         // Decisions whose messages are in the outbox but whose state was not saved (a crash
         // between the two steps) are taken back from the messages.
         if let delivery {
-            let sent = delivery.channels.flatMap { $0.queue.flatMap { $0.message.notifications } }
-            pipeline.engine.recover(sent: sent, now: now, wall: wall)
+            let sent = delivery.channels.flatMap { $0.queue.map(\.message) }
+            pipeline.engine.recover(sent: sent.flatMap(\.notifications), now: now, wall: wall)
+            pipeline.storm.recover(sent: sent)
         }
         let exported = pipeline.engine.export(wall: wall, now: now)
         written = (exported.map(\.withoutReadings), pipeline.storm)
@@ -185,7 +186,8 @@ public struct AlertDispatcher: Sendable {
             // made, and the restarted agent makes it again.
             let (events, writeError) = delivery.enqueue(m, wall: wall)
             for n in m.notifications { log(n, channel: channel.name) }
-            state.recordOutboxWrite(error: writeError.map { "\($0.description)" })
+            // Cleared by the delivery service once every message held in memory is on disk.
+            if let writeError { state.recordOutboxWrite(error: writeError.description) }
             for e in events {
                 if case .dropped(let ch, let count, let reason) = e {
                     logger.error(

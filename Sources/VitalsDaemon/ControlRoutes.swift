@@ -125,11 +125,22 @@ struct ControlRoutes: Sendable {
         guard let end = body.ends_at ?? body.duration_seconds.map({ start + $0 }) else {
             return .error(400, "say how long: duration_seconds (--for 2h) or ends_at (Unix seconds)")
         }
-        let silence = Silence(
+        let asked = Silence(
             id: Self.newID(), matchers: matchers, startsAt: start, endsAt: end, createdBy: author, comment: String(comment.prefix(1024)),
             createdAt: now)
+        let silence: Silence
         do {
-            try controls.update { (c: inout AlertControls) throws(VitalsError) in try c.add(silence, now: now) }
+            let added = try controls.update { (c: inout AlertControls) throws(VitalsError) in try c.add(asked, now: now) }
+            silence = added.silence
+            if added.repeated {
+                // A retry (the agent died before it answered, or the command ran twice).
+                audit(
+                    "silence \(silence.id) asked for again by \(author): kept once, ends at the later end",
+                    ["silence": "\(silence.id)", "author": "\(author)"])
+                var entry = SilencesDocument.Entry(silence, at: now)
+                entry.matchingAlerts = state.current.alerts.filter { matchers.matchAll($0.labels, severity: $0.severity) }.map(\.labels.fingerprint)
+                return json(entry, status: 200)
+            }
         } catch {
             return .error(error.code == .usage ? 400 : 500, error.description)
         }

@@ -71,6 +71,9 @@ public final class Delivery: Sendable {
         var channels: [String: Channel] = [:]
         var nextSeq: UInt64 = 1
         var config: [String: ChannelConfig] = [:]
+        /// Messages queued in memory whose outbox write failed (a full disk): written again by
+        /// `persistUnsaved` until it succeeds.
+        var unsaved: Set<UInt64> = []
 
         /// Makes sure `name` has a state, with its configured kind and breaker (a channel that
         /// left the configuration keeps defaults until its queue drains).
@@ -131,9 +134,36 @@ public final class Delivery: Sendable {
         let events = contents.withLock { c -> [Event] in
             c.ensureChannel(m.channel)
             c.channels[m.channel]!.queue.append(entry)
+            if writeError != nil { c.unsaved.insert(entry.seq) }
             return trim(&c, appendedTo: m.channel, wall: wall)
         }
         return (events, writeError)
+    }
+
+    /// Writes to the outbox the messages that a failed write left in memory only (the disk was
+    /// full, and may have room again). Called on every delivery tick, so once the disk has room a
+    /// restart loses nothing. Returns how many are still in memory only and the error that stops them.
+    public func persistUnsaved() -> (left: Int, error: VitalsError?) {
+        guard let store else { return (0, nil) }
+        let pending = contents.withLock { c -> [OutboxEntry] in
+            guard !c.unsaved.isEmpty else { return [] }
+            let live = c.channels.values.flatMap(\.queue).filter { c.unsaved.contains($0.seq) }
+            c.unsaved = Set(live.map(\.seq))
+            return live.sorted { $0.seq < $1.seq }
+        }
+        for (i, e) in pending.enumerated() {
+            do {
+                try store.write(e)
+            } catch {
+                return (pending.count - i, error)
+            }
+            contents.withLock { c in
+                c.unsaved.remove(e.seq)
+                // Delivered or dropped while it was written: its file goes again.
+                if !c.channels.values.contains(where: { $0.queue.contains { $0.seq == e.seq } }) { store.remove(e.seq) }
+            }
+        }
+        return (0, nil)
     }
 
     /// Drops the oldest messages of a channel beyond its share (`maxPerChannel`), then, while the
@@ -208,7 +238,12 @@ public final class Delivery: Sendable {
                         e.via = e.via ?? name
                         e.channel = fb
                         if c.config[fb]!.isDurable {
-                            try? store?.write(e)
+                            do {
+                                try store?.write(e)
+                                c.unsaved.remove(e.seq)
+                            } catch {
+                                c.unsaved.insert(e.seq)
+                            }
                         } else {
                             store?.remove(e.seq)
                         }

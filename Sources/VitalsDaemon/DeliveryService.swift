@@ -65,6 +65,17 @@ public struct DeliveryService: Service {
                     applied = config.channels
                 }
                 tracker?.progress("delivery")
+                if state.current.outboxWriteError != nil {
+                    let (left, error) = delivery.persistUnsaved()
+                    if left == 0 {
+                        state.recordOutboxWrite(error: nil)
+                        logger.notice(
+                            "the outbox is writable again; every queued message is on disk",
+                            metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)"])
+                    } else if let error {
+                        state.recordOutboxWrite(error: "\(left) message\(left == 1 ? "" : "s") in memory only: \(error.description)")
+                    }
+                }
                 let now = clock.now
                 let (attempts, events) = delivery.due(now: now, wall: wallNow())
                 for e in events { log(e) }

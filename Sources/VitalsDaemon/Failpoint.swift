@@ -10,8 +10,10 @@ import Glibc
 /// Points: `alerts-after-outbox` (a decision's messages are in the outbox, its state is not
 /// saved), `alerts-after-state` (both are), `outbox-after-tmp` and `outbox-after-rename` (inside
 /// an outbox write: before the rename, before the directory fsync), `state-after-tmp`,
-/// `controls-after-tmp`, and `delivery-after-2xx` (the receiver took a message, its outbox file is
-/// still there).
+/// `state-after-rename`, `controls-after-tmp` and `controls-after-rename` (a silence or an
+/// acknowledgement being written), `delivery-after-2xx` (the receiver took a message, its outbox
+/// file is still there), `reload-after-load` (a SIGHUP's configuration read, not applied) and
+/// `reload-after-apply`.
 enum Failpoint {
     /// Not `VITALS_*`: those are configuration overrides.
     static let armed: String? = getenv("FAILPOINT_VITALS").map { String(cString: $0) }

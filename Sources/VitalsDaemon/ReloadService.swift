@@ -38,6 +38,7 @@ public struct ReloadService: Service {
         defer { notifier.notify("READY=1") }
         do {
             let loaded = try load()
+            Failpoint.hit("reload-after-load")
             let old = state.config
             if loaded.config.socketPath != old.socketPath {
                 logger.warning("socket path changes take effect at the next restart", metadata: ["socket": "\(loaded.config.socketPath ?? "auto")"])
@@ -47,6 +48,7 @@ public struct ReloadService: Service {
             }
             state.replace(config: loaded.config, file: loaded.file)
             cycle.apply(loaded.config)
+            Failpoint.hit("reload-after-apply")
             logger.notice(
                 "configuration reloaded",
                 metadata: [LogKey.messageID: "\(EventKind.configReloaded.messageID)", "file": "\(loaded.file ?? "none (embedded defaults)")"])

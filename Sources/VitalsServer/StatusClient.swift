@@ -85,6 +85,11 @@ public enum StatusClient {
 
     static func parse(_ data: [UInt8], path: String) throws(VitalsError) -> Reply {
         let separator: [UInt8] = [13, 10, 13, 10]
+        if data.isEmpty {
+            throw VitalsError(
+                .socket,
+                "\(path): the agent closed the connection without an answer (it stopped or restarted); a change may or may not have been saved: check, or run the same command again (a silence asked for twice is kept once)")
+        }
         guard let end = data.indices.first(where: { data[$0...].starts(with: separator) }) else {
             throw VitalsError(.socket, "\(path): malformed reply (no header end)")
         }

@@ -340,7 +340,10 @@ import VitalsTestKit
 /// (FAILPOINT_VITALS), then started again: every decided notification reaches the receiver,
 /// once by idempotency key, and none is lost.
 @Suite(.serialized) struct CrashPointTests {
-    @Test(arguments: ["alerts-after-outbox", "alerts-after-state", "outbox-after-tmp", "outbox-after-rename", "state-after-tmp", "delivery-after-2xx"])
+    @Test(arguments: [
+        "alerts-after-outbox", "alerts-after-state", "outbox-after-tmp", "outbox-after-rename", "state-after-tmp", "state-after-rename",
+        "delivery-after-2xx",
+    ])
     func aKillAtACrashPointLosesNothing(_ point: String) throws {
         let d = try DeliveryTests.dir()
         defer { try? FileManager.default.removeItem(atPath: d) }
@@ -370,5 +373,100 @@ import VitalsTestKit
         #expect(Set(decided).isSubset(of: keys), "decided \(decided), received \(received())")
         // One incident, one first notification: a repeat, if any, carries the same key.
         #expect(keys.count == 1, "\(received())")
+    }
+
+    /// A reload killed half way (read, not applied; or applied): the restarted agent runs the new
+    /// configuration, notifies the new check's problem once and the old one not again.
+    @Test(arguments: ["reload-after-load", "reload-after-apply"])
+    func aKillDuringAReloadLosesNothing(_ point: String) throws {
+        let d = try DeliveryTests.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("webhook-sink", dir: d + "/hook")
+        defer { sink.stop() }
+        try DeliveryTests.flagChecks(["a"], dir: d)
+        try DeliveryTests.write(
+            DeliveryTests.base(d) + """
+                channels:
+                  hook:
+                    type: webhook
+                    url: \(sink["WEBHOOK_SINK_URL"])/alerts
+                    retry: {initial: 200ms, max: 1s}
+                """, to: d + "/v.yaml")
+        let first = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: ["FAILPOINT_VITALS": point])
+        #expect(eventually { DeliveryTests.receivedKeys(sink).count == 1 }, "\(first.stderrText().suffix(600))")
+        try DeliveryTests.flagChecks(["a", "b"], dir: d)
+        first.signal(SIGHUP)
+        _ = first.waitForExit()
+        #expect(first.stderrText().contains("failpoint \(point) reached"), "\(first.stderrText().suffix(400))")
+        let second = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
+        defer { _ = second.stop() }
+        #expect(eventually(30) { Set(DeliveryTests.receivedKeys(sink)).count >= 2 }, "\(second.stderrText().suffix(600))")
+        _ = try second.waitForCycles(((try? second.get(true))?["cycles"] as? Int ?? 0) + 3, timeout: 15)
+        let keys = DeliveryTests.receivedKeys(sink)
+        #expect(Set(keys).count == 2, "a once, b once: \(keys)")
+        #expect(Set(keys.map { $0.split(separator: "-")[0] }).count == 2, "\(keys)")
+    }
+
+    /// A silence being written when the agent dies: `vitals silence add` fails (no answer), the
+    /// operator runs it again against the restarted agent, and exactly one silence is in force,
+    /// whether the first write landed (after the rename) or not (after the temporary file).
+    @Test(arguments: ["controls-after-tmp", "controls-after-rename"])
+    func aKillWhileASilenceIsWrittenLeavesItOnce(_ point: String) throws {
+        let d = try DeliveryTests.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        try DeliveryTests.write("interval: 1s\n", to: d + "/v.yaml")
+        let first = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: ["FAILPOINT_VITALS": point])
+        _ = try first.waitForCycles(1)
+        let add = ["silence", "add", "--match", "check=disk", "--match", "resource=/srv", "--for", "2h", "--comment", "crash test"]
+        let lost = try runVitals(add + ["--socket", first.socket])
+        #expect(lost.status != 0, "the agent died before it answered: \(lost.out)")
+        _ = first.waitForExit()
+        #expect(first.stderrText().contains("failpoint \(point) reached"))
+        let second = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
+        defer { _ = second.stop() }
+        _ = try second.waitForCycles(1)
+        func silences() throws -> [[String: Any]] {
+            let out = try runVitals(["silence", "list", "--json", "--socket", second.socket]).out
+            let doc = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+            return doc?["silences"] as? [[String: Any]] ?? []
+        }
+        #expect(try silences().count == (point == "controls-after-rename" ? 1 : 0), "the write landed only after the rename")
+        let retried = try runVitals(add + ["--socket", second.socket])
+        #expect(retried.status == 0, "\(retried.err)")
+        let after = try silences()
+        #expect(after.count == 1, "one silence, not two: \(after)")
+    }
+
+    /// The storm limit across a crash: the channel may send one alert an hour; the agent dies
+    /// with that message in the outbox and its state not written. The restarted agent counts the
+    /// message against the hour, so the other problems are folded into the digest, not sent.
+    @Test func theStormLimitHoldsAcrossACrashBetweenOutboxAndState() throws {
+        let d = try DeliveryTests.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let sink = try Peer("webhook-sink", dir: d + "/hook")
+        defer { sink.stop() }
+        try DeliveryTests.flagChecks(["a", "b", "c"], dir: d)
+        try DeliveryTests.write(
+            DeliveryTests.base(d) + """
+                channels:
+                  hook:
+                    type: webhook
+                    url: \(sink["WEBHOOK_SINK_URL"])/alerts
+                    max_alerts_per_hour: 1
+                    retry: {initial: 200ms, max: 1s}
+                """, to: d + "/v.yaml")
+        let first = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: ["FAILPOINT_VITALS": "alerts-after-outbox"])
+        _ = first.waitForExit()
+        #expect(first.stderrText().contains("failpoint alerts-after-outbox reached"), "\(first.stderrText().suffix(400))")
+        let second = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
+        defer { _ = second.stop() }
+        #expect(eventually(30) { DeliveryTests.receivedKeys(sink).count >= 1 }, "\(second.stderrText().suffix(600))")
+        // Every check has run and been judged since (plugins every 2 s).
+        _ = try second.waitForCycles(((try? second.get(true))?["cycles"] as? Int ?? 0) + 6, timeout: 20)
+        let doc = try JSONSerialization.jsonObject(with: Data(try runVitals(["alerts", "--json", "--socket", second.socket]).out.utf8))
+        let alerts = (doc as? [String: Any])?["alerts"] as? [[String: Any]] ?? []
+        let flags = alerts.filter { ["a", "b", "c"].contains(($0["labels"] as? [String: String])?["check"] ?? "") }
+        #expect(flags.filter { ($0["severity"] as? String) == "critical" }.count == 3, "\(alerts)")
+        #expect(Set(DeliveryTests.receivedKeys(sink)).count == 1, "the hour's one alert, once: \(DeliveryTests.receivedKeys(sink))")
     }
 }

@@ -96,6 +96,28 @@ import VitalsTestKit
         #expect(c.silences.isEmpty)
     }
 
+    /// Issue 15: `vitals silence add` run again after the agent died before answering (its write
+    /// may or may not have landed) leaves one silence, not two.
+    @Test func theSameSilenceAskedForAgainIsKeptOnce() throws {
+        var c = AlertControls()
+        func ask(_ id: String, ends: Double, comment: String = "move", by: String = "root") throws -> Silence {
+            Silence(
+                id: id, matchers: [try LabelMatcher(parsing: "resource=/srv"), try LabelMatcher(parsing: "check=disk")],
+                startsAt: Self.base, endsAt: ends, createdBy: by, comment: comment, createdAt: Self.base)
+        }
+        #expect(try c.add(try ask("a", ends: Self.base + 3600, by: "root (uid 0), pid 100"), now: Self.base).repeated == false)
+        // The retry, seconds later, from another process, for a little longer.
+        let again = try c.add(try ask("b", ends: Self.base + 3605, by: "root (uid 0), pid 200"), now: Self.base + 5)
+        #expect(again.repeated && again.silence.id == "a" && again.silence.endsAt == Self.base + 3605)
+        #expect(c.silences.count == 1)
+        // Another comment or author is another silence; so is one asked after the first expired.
+        #expect(try c.add(try ask("c", ends: Self.base + 3600, comment: "other"), now: Self.base + 6).repeated == false)
+        #expect(try c.add(try ask("d", ends: Self.base + 3600, by: "alice (uid 1000), pid 300"), now: Self.base + 6).repeated == false)
+        try c.expire("a", now: Self.base + 10)
+        #expect(try c.add(try ask("e", ends: Self.base + 7200), now: Self.base + 20).repeated == false)
+        #expect(c.silences.map(\.id) == ["a", "c", "d", "e"])
+    }
+
     @Test func aSilenceThatMatchesEverythingOrEndsInThePastIsRefusedWithTheRemedy() throws {
         var c = AlertControls()
         let all = Silence(

@@ -63,6 +63,37 @@ import Testing
         #expect(g.isIdle)
     }
 
+    /// Issue 15: the agent dies after a message is in the outbox and before the state that counts
+    /// it is written. The restarted guard, given the outbox, neither sends the group nor the digest
+    /// again, and the hour's allowance stays spent.
+    @Test func aMessageInTheOutboxThatTheStateDoesNotCountIsTakenBack() throws {
+        let config = NotifyConfig(channels: [ChannelConfig(name: "log", kind: .log, maxAlertsPerHour: 2)], maxAlertsPerHour: nil)
+        var g = StormGuard()
+        for i in 0..<4 { g.add(Self.note(i, at: 0), channels: ["log"]) }
+        #expect(g.flush(wall: 0, config: config).map(\.notifications.count) == [2])
+        #expect(g.folded["log"]?.count == 2)
+        // Saved here; an hour later the digest goes out with a new group, and the agent dies.
+        let saved = try JSONDecoder().decode(StormGuard.self, from: JSONEncoder().encode(g))
+        g.add(Self.note(10, at: 3700), channels: ["log"])
+        var beforeCrash = saved
+        beforeCrash.add(Self.note(10, at: 3700), channels: ["log"])
+        let sent = g.flush(wall: 3700, config: config)
+        #expect(sent.count == 1 && sent[0].digest?.count == 2 && sent[0].notifications.count == 1)
+        // Restart from the state written before the crash (the new group was waiting in it).
+        var restarted = beforeCrash
+        restarted.recover(sent: sent)
+        #expect(restarted.flush(wall: 3701, config: config).isEmpty, "nothing goes out twice")
+        #expect(restarted.isIdle)
+        // The allowance the lost write spent is spent: the next alert is folded, not sent.
+        restarted.add(Self.note(11, at: 3702), channels: ["log"])
+        #expect(restarted.flush(wall: 3702, config: config).isEmpty)
+        #expect(restarted.folded["log"]?.count == 1)
+        // Given messages the state already counts, recovery changes nothing.
+        var counted = g
+        counted.recover(sent: sent)
+        #expect(counted == g)
+    }
+
     @Test func theGlobalLimitCountsEveryChannel() {
         var g = StormGuard()
         let config = NotifyConfig(

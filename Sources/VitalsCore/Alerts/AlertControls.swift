@@ -23,6 +23,14 @@ public struct Silence: Sendable, Equatable, Codable {
         self.createdAt = createdAt
     }
 
+    /// Who created it without the client's pid ("root (uid 0)"): a retry comes from another process.
+    public var creator: Substring {
+        let marker = Array(", pid ".utf8)
+        let bytes = Array(createdBy.utf8)
+        guard let i = bytes.indices.first(where: { bytes[$0...].starts(with: marker) }) else { return createdBy[...] }
+        return Substring(decoding: bytes[..<i], as: UTF8.self)
+    }
+
     /// Pending before it starts, active while it lasts, expired after.
     public enum State: String, Sendable, Codable {
         case pending, active, expired
@@ -94,8 +102,12 @@ public struct AlertControls: Sendable, Equatable, Codable {
 
     // MARK: silences
 
-    /// Adds a silence; the caller gives it a fresh `id`.
-    public mutating func add(_ silence: Silence, now wall: Double) throws(VitalsError) {
+    /// Adds a silence; the caller gives it a fresh `id`. The same silence asked for again (the
+    /// same matchers, author, comment and start, while the first is in force: a retry after the
+    /// agent died before it answered) is not added twice: the one in force stays, ending at the
+    /// later of the two ends, and comes back with `repeated` true.
+    @discardableResult
+    public mutating func add(_ silence: Silence, now wall: Double) throws(VitalsError) -> (silence: Silence, repeated: Bool) {
         guard !silence.matchers.isEmpty else {
             throw VitalsError(.usage, "a silence needs at least one matcher, e.g. check=disk resource=/srv")
         }
@@ -124,10 +136,19 @@ public struct AlertControls: Sendable, Equatable, Codable {
         guard silences.filter({ $0.state(at: wall) != .expired }).count < Self.maxSilences else {
             throw VitalsError(.usage, "\(Self.maxSilences) silences are in force; expire some with `vitals silence expire ID` first")
         }
+        let asked = Set(silence.matchers.map(\.description))
+        if let i = silences.firstIndex(where: {
+            $0.state(at: wall) != .expired && $0.creator == silence.creator && $0.comment == silence.comment
+                && max($0.startsAt, wall) == max(silence.startsAt, wall) && Set($0.matchers.map(\.description)) == asked
+        }) {
+            silences[i].endsAt = max(silences[i].endsAt, silence.endsAt)
+            return (silences[i], true)
+        }
         guard !silences.contains(where: { $0.id == silence.id }) else {
             throw VitalsError(.internalError, "silence id \(silence.id) is already in use")
         }
         silences.append(silence)
+        return (silence, false)
     }
 
     /// Whether these matchers hold for every alert vitals raises, decided by evaluating each on

@@ -143,6 +143,30 @@ public struct StormGuard: Sendable, Equatable, Codable {
         return out
     }
 
+    /// Takes back messages found in the outbox that the saved state does not count yet (the agent
+    /// died after writing a message and before writing its state): their notifications leave the
+    /// waiting groups, a digest they carry leaves the fold, and they count against the hour's
+    /// allowance. A message the state already counts changes nothing, so every outbox message
+    /// can be passed.
+    public mutating func recover(sent messages: [ChannelMessage]) {
+        for m in messages {
+            let c = m.channel
+            let keys = Set(m.notifications.map(\.idempotencyKey))
+            if var waiting = pending[c], !keys.isEmpty {
+                waiting.removeAll { keys.contains($0.idempotencyKey) }
+                pending[c] = waiting.isEmpty ? nil : waiting
+                if waiting.isEmpty { pendingSince[c] = nil }
+            }
+            // The fold the message took is exactly the one saved before it was formed.
+            if let d = m.digest, folded[c] == d { folded[c] = nil }
+            let count = m.notifications.count + (m.digest == nil ? 0 : 1)
+            if count > 0, !(sentTimes[c]?.contains(m.at) ?? false) {
+                sentTimes[c, default: []] += Array(repeating: m.at, count: count)
+                sentAll += Array(repeating: m.at, count: count)
+            }
+        }
+    }
+
     /// Drops sending times older than the window.
     private mutating func prune(_ wall: Double) {
         let cutoff = wall - Self.window
