@@ -29,7 +29,9 @@ struct SilenceCommand: ParsableCommand {
         subcommands: [Add.self, List.self, Expire.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a silence; prints its id and the alerts it mutes now.")
+        static let configuration = CommandConfiguration(
+            abstract: "Add a silence; prints its id and the alerts it mutes now.",
+            discussion: "The same silence asked for again while it is in force (same matchers, author, comment and start) is kept once, so running the command again after the agent died before answering is safe.")
 
         @OptionGroup var common: CommonOptions
 
@@ -73,7 +75,9 @@ struct SilenceCommand: ParsableCommand {
             }
             let entry = try JSONDecoder().decode(SilencesDocument.Entry.self, from: Data(reply.body))
             let mutes = entry.matchingAlerts ?? []
-            print("silence \(entry.id) \(entry.state.rawValue) until \(SilenceCommand.time(entry.endsAt)); it matches \(mutes.count) alert\(mutes.count == 1 ? "" : "s") now")
+            // 200, not 201: the same silence was already in force (a retry); it is kept once.
+            let again = reply.status == 200 ? " (already in force: kept once)" : ""
+            print("silence \(entry.id) \(entry.state.rawValue)\(again) until \(SilenceCommand.time(entry.endsAt)); it matches \(mutes.count) alert\(mutes.count == 1 ? "" : "s") now")
             for fp in mutes { print("  \(fp)") }
         }
     }

@@ -90,6 +90,10 @@ public struct AlertControls: Sendable, Equatable, Codable {
     /// controls file stays small however many silences there are (Alertmanager bounds them too).
     public static let maxMatchers = 16
     public static let maxSilenceBytes = 4096
+    /// Starts this close (s) are the same start when a silence is asked for again (`--start 1h`
+    /// computed twice, seconds apart).
+    public static let sameStartTolerance: Double = 60
+
     /// The longest silence accepted (a forgotten silence hides real trouble).
     public static let maxSilenceSeconds: Double = 366 * 24 * 3600
 
@@ -103,7 +107,7 @@ public struct AlertControls: Sendable, Equatable, Codable {
     // MARK: silences
 
     /// Adds a silence; the caller gives it a fresh `id`. The same silence asked for again (the
-    /// same matchers, author, comment and start, while the first is in force: a retry after the
+    /// same matchers, author, comment and start within a minute, while the first is in force: a retry after the
     /// agent died before it answered) is not added twice: the one in force stays, ending at the
     /// later of the two ends, and comes back with `repeated` true.
     @discardableResult
@@ -139,7 +143,8 @@ public struct AlertControls: Sendable, Equatable, Codable {
         let asked = Set(silence.matchers.map(\.description))
         if let i = silences.firstIndex(where: {
             $0.state(at: wall) != .expired && $0.creator == silence.creator && $0.comment == silence.comment
-                && max($0.startsAt, wall) == max(silence.startsAt, wall) && Set($0.matchers.map(\.description)) == asked
+                && abs(max($0.startsAt, wall) - max(silence.startsAt, wall)) <= Self.sameStartTolerance
+                && Set($0.matchers.map(\.description)) == asked
         }) {
             silences[i].endsAt = max(silences[i].endsAt, silence.endsAt)
             return (silences[i], true)
