@@ -19,11 +19,15 @@ public struct VitalsError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: Code
     public var message: String
     public var cause: String?
+    /// The errno of the system call that failed, when one did: compared as a value (ENOENT,
+    /// EACCES, EOPNOTSUPP), never by its text.
+    public var osError: Int32?
 
-    public init(_ code: Code, _ message: String, cause: String? = nil) {
+    public init(_ code: Code, _ message: String, cause: String? = nil, osError: Int32? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
+        self.osError = osError
     }
 
     public var description: String { cause.map { "\(message) (\($0))" } ?? message }

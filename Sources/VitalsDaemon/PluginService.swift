@@ -148,7 +148,7 @@ public struct PluginService: Service {
                     let started = clock.now
                     let result = CheckExecutor.run(check, environment: environment, dependencyState: { results.state(of: $0) }).result
                     if let t = results.record(check, result, at: clock.now, wall: wallNow()) { logger.logTransition(t) }
-                    if result.severity == .unknown, result.message.contains("refused") {
+                    if result.cause == .refused {
                         logger.warning("custom check refused", metadata: [LogKey.check: "\(check.name)", "error": "\(result.message)"])
                     }
                     schedule.m.withLock { $0.finished(check, started: started) }

@@ -13,25 +13,23 @@ public enum CheckExecutor {
         let start = clock.now
         func done(_ r: PluginResult) -> (PluginResult, Duration) { (r.applying(check.thresholds), start.duration(to: clock.now)) }
         if let compiled = InProcessChecks.check(for: check) { return done(compiled.run()) }
-        if let problem = PluginSecurity.problem(with: check.command[0]) {
-            return (PluginResult(severity: .unknown, message: problem), start.duration(to: clock.now))
+        func failed(_ message: String, _ cause: PluginResult.Cause) -> (PluginResult, Duration) {
+            var r = PluginResult(severity: .unknown, message: message)
+            r.cause = cause
+            return (r, start.duration(to: clock.now))
         }
+        if let problem = PluginSecurity.problem(with: check.command[0]) { return failed(problem, .refused) }
         if let dependencyState {
             for d in check.dependsOn {
                 let s = dependencyState(d)
-                if s != .ok {
-                    return (
-                        PluginResult(severity: .unknown, message: "not run: it depends on \(d), which is \(s?.rawValue ?? "not known yet")"),
-                        start.duration(to: clock.now)
-                    )
-                }
+                if s != .ok { return failed("not run: it depends on \(d), which is \(s?.rawValue ?? "not known yet")", .dependency) }
             }
         }
         do {
             let run = PluginRunner.run(try PluginInvocation(check, agentEnvironment: environment))
             return done(run.result)
         } catch {
-            return (PluginResult(severity: .unknown, message: error.description), start.duration(to: clock.now))
+            return failed(error.description, .notStarted)
         }
     }
 }

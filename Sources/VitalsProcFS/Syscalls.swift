@@ -126,17 +126,22 @@ public enum Syscalls {
     /// True when the path exists.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-    /// The errno of the last failure of `countEntries`/`readFile` that was a permission problem.
+    /// True when a failure of `countEntries`/`readFile` was a permission problem.
     public static func isPermissionError(_ e: VitalsError) -> Bool {
-        e.cause == errnoText(EACCES) || e.cause == errnoText(EPERM)
+        e.osError == EACCES || e.osError == EPERM
     }
 
     /// True when the error means the file is gone (a process that exited mid-scan).
     public static func isNotFound(_ e: VitalsError) -> Bool {
-        e.cause == errnoText(ENOENT) || e.cause == errnoText(ESRCH)
+        e.osError == ENOENT || e.osError == ESRCH
+    }
+
+    /// True when the kernel has the file but the feature behind it is off (PSI with psi=0).
+    public static func isNotSupported(_ e: VitalsError) -> Bool {
+        e.osError == EOPNOTSUPP
     }
 
     private static func ioError(_ path: String, _ what: String, _ code: Int32) -> VitalsError {
-        VitalsError(.io, "\(path): \(what)", cause: errnoText(code))
+        VitalsError(.io, "\(path): \(what)", cause: errnoText(code), osError: code)
     }
 }

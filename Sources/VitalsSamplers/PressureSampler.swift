@@ -18,7 +18,7 @@ public struct PressureSampler: Sampler {
         }
         do {
             return .pressure(PressureStats(available: true, cpu: try read("cpu"), memory: try read("memory"), io: try read("io")))
-        } catch let e as VitalsError where e.cause == Syscalls.errnoText(95) {
+        } catch let e as VitalsError where Syscalls.isNotSupported(e) {
             // EOPNOTSUPP: the files exist but PSI is switched off (psi=0 on the kernel command line).
             return .pressure(PressureStats(available: false))
         }

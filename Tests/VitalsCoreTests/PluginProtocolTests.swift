@@ -132,6 +132,11 @@ import VitalsTestKit
         #expect(killed.severity == .unknown && killed.message == "killed by signal 9 (SIGKILL); output: (no output)")
         #expect(PluginOutput.parse([], exit: .timedOut(.seconds(10))).message.hasPrefix("timed out after 10s"))
         #expect(PluginOutput.parse([], exit: .exited(0)).message == "(no output)")
+        // The cause is a value set where it happened, not a reading of the message.
+        #expect(PluginOutput.parse(out, exit: .exited(3)).cause == .reported)
+        #expect(seven.cause == .protocolViolation && killed.cause == .signaled)
+        #expect(PluginOutput.parse([], exit: .timedOut(.seconds(10))).cause == .timedOut)
+        #expect(PluginOutput.parse(Array("refused".utf8), exit: .notStarted("x")).cause == .notStarted)
     }
 
     @Test func binaryGarbageCannotForgeLinesOrEscapes() {

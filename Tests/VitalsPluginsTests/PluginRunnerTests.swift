@@ -174,6 +174,11 @@ import VitalsCore
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let p = try Self.script(dir, "groupw", "echo OK", mode: 0o775)
         #expect(PluginSecurity.problem(with: p) == "the plugin \(p) is writable by its group; refused (fix: chmod go-w \(p))")
+        let refused = CheckExecutor.run(CheckDefinition(name: "g", command: [p], timeout: .seconds(1)), environment: [:]).result
+        #expect(refused.severity == .unknown && refused.cause == .refused, "\(refused)")
+        // A plugin whose own output says "refused" is a report, not a refusal.
+        let says = try Self.script(dir, "says", "echo 'CONNECTION refused'; exit 3", mode: 0o755)
+        #expect(CheckExecutor.run(CheckDefinition(name: "s", command: [says], timeout: .seconds(5)), environment: [:]).result.cause == .reported)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: p)
         #expect(PluginSecurity.problem(with: p) == nil, "a root-owned sticky /tmp above is fine")
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir)

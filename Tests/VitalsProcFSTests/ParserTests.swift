@@ -158,7 +158,7 @@ import VitalsTestKit
 
     @Test func missingFileNamesThePath() {
         let fs = ProcFS(root: "/nonexistent-root")
-        #expect(throws: VitalsError(.io, "/nonexistent-root/stat: cannot open", cause: "No such file or directory")) {
+        #expect(throws: VitalsError(.io, "/nonexistent-root/stat: cannot open", cause: "No such file or directory", osError: 2)) {
             try fs.text("stat")
         }
     }

@@ -24,6 +24,26 @@ public struct PluginResult: Sendable, Equatable {
     /// The check cannot apply to this host (a compiled-in check without what it asks, such as
     /// failed units without a system bus): severity ok, the message says why, never an alert.
     public var notApplicable = false
+    /// How the result came about, decided where it happened (never read back from the message).
+    public var cause: Cause = .reported
+
+    /// How a result came about.
+    public enum Cause: String, Sendable, Equatable {
+        /// The check ran and said so (its exit code and output, or a compiled-in check's answer).
+        case reported
+        /// Exited with a code outside the protocol (126 not executable, 127 not found, others).
+        case protocolViolation = "protocol_violation"
+        /// Killed by a signal it did not get from the runner.
+        case signaled
+        /// Killed by the runner at its timeout.
+        case timedOut = "timed_out"
+        /// It could not be started (the command, a pipe, the spawn).
+        case notStarted = "not_started"
+        /// Refused before it ran: its path failed the ownership and mode walk.
+        case refused
+        /// Not run: a check it depends on is not ok.
+        case dependency
+    }
 
     public init(
         severity: Severity, message: String, longOutput: [String] = [], perfData: [PerfDatum] = [], perfDataProblems: [String] = [],
@@ -98,6 +118,7 @@ public enum PluginOutput {
 
         let severity: Severity
         var reason: String?
+        var cause = PluginResult.Cause.reported
         switch exit {
         case .exited(0): severity = .ok
         case .exited(1): severity = .warning
@@ -106,27 +127,35 @@ public enum PluginOutput {
         case .exited(126):
             severity = .unknown
             reason = "exit code 126: the plugin is not executable (check its mode and the filesystem's noexec)"
+            cause = .protocolViolation
         case .exited(127):
             severity = .unknown
             reason = "exit code 127: the plugin or its interpreter was not found"
+            cause = .protocolViolation
         case .exited(let code):
             severity = .unknown
             reason = "exit code \(code) is outside the plugin protocol (0 ok, 1 warning, 2 critical, 3 unknown)"
+            cause = .protocolViolation
         case .signaled(let sig):
             severity = .unknown
             reason = "killed by signal \(sig)\(signalName(sig).map { " (\($0))" } ?? "")"
+            cause = .signaled
         case .timedOut(let after):
             severity = .unknown
             reason = "timed out after \(Units.formatDuration(after)); the plugin and its children were killed"
+            cause = .timedOut
         case .notStarted(let why):
             severity = .unknown
             reason = why
+            cause = .notStarted
         }
         if message.isEmpty { message = "(no output)" }
         if let reason { message = "\(reason); output: \(message)" }
         if truncatedBytes > 0 { message += " [output truncated: \(truncatedBytes) more bytes]" }
-        return PluginResult(
+        var result = PluginResult(
             severity: severity, message: message, longOutput: long, perfData: items, perfDataProblems: problems, truncatedBytes: truncatedBytes)
+        result.cause = cause
+        return result
     }
 
     /// UTF-8 with invalid bytes replaced, control characters (but newline and tab) as spaces.
