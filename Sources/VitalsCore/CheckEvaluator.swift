@@ -69,17 +69,10 @@ public struct Transition: Sendable, Equatable {
 /// has passed the check shows that state with the change as `pending`. So an agent started on a
 /// busy host, or a read that failed once, never skips the raise debounce.
 public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
-    private struct Pending: Sendable {
-        var worse: Bool
-        var count: Int
-        var since: Instant
-    }
-
     private struct Entry: Sendable {
         var status: CheckStatus
-        var pending: Pending?
-        /// The last ok, warning or critical state: what a value after unknown is judged against.
-        var definite: Severity
+        /// The debounce, and the last definite state a value after unknown is judged against.
+        var debounce: Debouncer<Instant>
     }
 
     private var entries: [CheckKey: Entry] = [:]
@@ -96,7 +89,7 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
         baseline = states.filter { Self.isDefinite($0.value) }
     }
 
-    static func isDefinite(_ s: Severity) -> Bool { s == .ok || s == .warning || s == .critical }
+    static func isDefinite(_ s: Severity) -> Bool { Debouncer<Instant>.isDefinite(s) }
 
     /// The current status of every check evaluated so far, ordered by check and resource.
     public var statuses: [CheckStatus] {
@@ -121,7 +114,7 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
                 status: CheckStatus(
                     check: obs.check, resource: obs.resource, severity: start, message: "", value: nil,
                     threshold: nil, since: timestamp, evaluatedAt: timestamp, pending: nil),
-                pending: nil, definite: start)
+                debounce: Debouncer(baseline: start))
         defer { entries[key] = entry }
         let old = entry.status.severity
         entry.status.evaluatedAt = timestamp
@@ -145,24 +138,15 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
             entry.status.notApplicable = nil
             entry.status.value = v
             // After unknown or stale, the value is judged against the last definite state.
-            let base: Severity = Self.isDefinite(old) ? old : entry.definite
+            let base = entry.debounce.definite
             target = spec.level(of: v, free: obs.freeBytes, current: base)
-            if target == base {
-                entry.pending = nil
-            } else {
-                let worse = target.rank > base.rank
-                var p = entry.pending.flatMap { $0.worse == worse ? $0 : nil } ?? Pending(worse: worse, count: 0, since: now)
-                p.count += 1
-                entry.pending = p
-                let debounce = worse ? spec.raiseAfter : spec.clearAfter
-                if !Self.satisfied(debounce, pending: p, now: now) {
-                    entry.status.pending = Self.describePending(target, debounce, pending: p, now: now)
-                    entry.status.message = Self.message(obs, v, base, spec)
-                    entry.status.threshold = Self.limit(of: base, spec)
-                    // The check shows its last definite state until the change has lasted.
-                    return move(&entry, to: base, from: old, at: timestamp, first: isNew)
-                }
-                entry.pending = nil
+            let shown = entry.debounce.feed(target, raise: spec.raiseAfter, clear: spec.clearAfter, at: now)
+            if shown != target {
+                // The check shows its last definite state until the change has lasted.
+                entry.status.pending = entry.debounce.describePending(at: now)
+                entry.status.message = Self.message(obs, v, base, spec)
+                entry.status.threshold = Self.limit(of: base, spec)
+                return move(&entry, to: base, from: old, at: timestamp, first: isNew)
             }
             entry.status.pending = nil
             entry.status.message = Self.message(obs, v, target, spec)
@@ -175,7 +159,7 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
     private func noValue(
         _ entry: inout Entry, _ severity: Severity, _ message: String, from old: Severity, at timestamp: Double, first: Bool
     ) -> Transition? {
-        entry.pending = nil
+        entry.debounce.settle(severity)
         entry.status.value = nil
         entry.status.threshold = nil
         entry.status.pending = nil
@@ -185,27 +169,11 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
 
     private func move(_ entry: inout Entry, to new: Severity, from old: Severity, at timestamp: Double, first: Bool) -> Transition? {
         entry.status.severity = new
-        if Self.isDefinite(new) { entry.definite = new }
         guard new != old || first else { return nil }
         if new != old { entry.status.since = timestamp }
         return Transition(
             key: CheckKey(check: entry.status.check, resource: entry.status.resource), from: first ? nil : old, to: new,
             status: entry.status)
-    }
-
-    private static func satisfied(_ d: Debounce, pending p: Pending, now: Instant) -> Bool {
-        switch d {
-        case .samples(let n): p.count >= n
-        case .duration(let limit): p.since.duration(to: now) >= limit
-        }
-    }
-
-    private static func describePending(_ target: Severity, _ d: Debounce, pending p: Pending, now: Instant) -> String {
-        switch d {
-        case .samples(let n): "\(target) after \(p.count) of \(n) samples"
-        case .duration(let limit):
-            "\(target) for \(Units.formatDuration(p.since.duration(to: now))) of \(Units.formatDuration(limit))"
-        }
     }
 
     private static func limit(of severity: Severity, _ spec: ThresholdSpec) -> Double? {

@@ -11,7 +11,9 @@ import Synchronization
 /// the sampling cycle.
 public final class PluginResults: Sendable {
     struct Entry: Sendable {
-        var debouncer = StateDebouncer()
+        /// The state shown: debounced, or unknown or stale at once.
+        var state: Severity?
+        var debouncer: Debouncer<ContinuousClock.Instant>
         var result: PluginResult
         var finishedWall: Double
         var finishedAt: ContinuousClock.Instant
@@ -37,10 +39,17 @@ public final class PluginResults: Sendable {
     func record(_ check: CheckDefinition, _ result: PluginResult, at now: ContinuousClock.Instant, wall: Double) -> Transition? {
         entries.withLock { all in
             let start = baseline.withLock { $0[check.name] } ?? .ok
-            var e = all[check.name] ?? Entry(debouncer: StateDebouncer(baseline: start), result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
-            let before = e.debouncer.state
+            var e = all[check.name] ?? Entry(debouncer: Debouncer(baseline: start), result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
+            let before = e.state
             let wasNotApplicable = all[check.name]?.result.notApplicable ?? false
-            let state = e.debouncer.feed(result.severity, raiseAfter: check.raiseAfter, clearAfter: check.clearAfter)
+            let state: Severity
+            if Debouncer<ContinuousClock.Instant>.isDefinite(result.severity) {
+                state = e.debouncer.feed(result.severity, raise: .samples(check.raiseAfter), clear: .samples(check.clearAfter), at: now)
+            } else {
+                e.debouncer.interrupt()
+                state = result.severity
+            }
+            e.state = state
             if state != before { e.sinceWall = wall }
             var shown = result
             shown.severity = state
@@ -49,7 +58,7 @@ public final class PluginResults: Sendable {
                 shown.message = e.result.message
             }
             e.result = shown
-            e.pending = e.debouncer.describePending(raiseAfter: check.raiseAfter, clearAfter: check.clearAfter)
+            e.pending = e.debouncer.describePending(at: now, counting: "results")
             e.finishedWall = wall
             e.finishedAt = now
             all[check.name] = e

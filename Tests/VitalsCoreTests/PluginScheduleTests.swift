@@ -71,38 +71,60 @@ import VitalsTestKit
         #expect(s.due([c], now: Self.at(t0 + 10_000)).map(\.name) == ["only"])
     }
 
+    /// Plugin results through the one `Debouncer` (by consecutive results).
+    struct Results {
+        var d: Debouncer<ManualClock.Instant>
+        var t = ManualClock.Instant(offset: .zero)
+        init(baseline: Severity = .ok) { d = Debouncer(baseline: baseline) }
+        mutating func feed(_ s: Severity) -> Severity {
+            t = t.advanced(by: .seconds(10))
+            guard Debouncer<ManualClock.Instant>.isDefinite(s) else {
+                d.interrupt()
+                return s
+            }
+            return d.feed(s, raise: .samples(3), clear: .samples(2), at: t)
+        }
+        var pending: String? { d.describePending(at: t, counting: "results") }
+    }
+
     @Test func stateDebounceCountsConsecutiveResults() {
-        var d = StateDebouncer()
-        #expect(d.feed(.ok, raiseAfter: 3, clearAfter: 2) == .ok)
-        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
-        #expect(d.describePending(raiseAfter: 3, clearAfter: 2) == "critical after 1 of 3 results")
-        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
-        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .critical)
-        #expect(d.feed(.ok, raiseAfter: 3, clearAfter: 2) == .critical)
-        #expect(d.feed(.warning, raiseAfter: 3, clearAfter: 2) == .critical, "a different state starts the count again")
-        #expect(d.feed(.warning, raiseAfter: 3, clearAfter: 2) == .warning)
-        #expect(d.feed(.unknown, raiseAfter: 3, clearAfter: 2) == .unknown, "unknown counts at once")
-        #expect(d.feed(.ok, raiseAfter: 3, clearAfter: 2) == .warning, "after unknown, judged against the last definite state")
-        #expect(d.feed(.ok, raiseAfter: 3, clearAfter: 2) == .ok)
+        var d = Results()
+        #expect(d.feed(.ok) == .ok)
+        #expect(d.feed(.critical) == .ok)
+        #expect(d.pending == "critical after 1 of 3 results")
+        #expect(d.feed(.critical) == .ok)
+        #expect(d.feed(.critical) == .critical)
+        #expect(d.feed(.ok) == .critical)
+        #expect(d.feed(.critical) == .critical, "back at the definite state: the count starts again")
+        #expect(d.feed(.warning) == .critical)
+        #expect(d.feed(.warning) == .warning, "two better results in a row")
+        #expect(d.feed(.unknown) == .unknown, "unknown counts at once")
+        #expect(d.feed(.ok) == .warning, "after unknown, judged against the last definite state")
+        #expect(d.feed(.ok) == .ok)
+        // Worse results in one direction count together and the latest is taken.
+        #expect(d.feed(.warning) == .ok)
+        #expect(d.feed(.critical) == .ok)
+        #expect(d.pending == "critical after 2 of 3 results")
+        #expect(d.feed(.warning) == .warning)
     }
 
     /// Issue 13: a first result, or the first after unknown, never skips the raise debounce; a
     /// restart resumes from the state the alert had.
     @Test func theFirstResultAndTheFirstAfterUnknownAreDebounced() {
-        var d = StateDebouncer()
-        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
-        #expect(d.describePending(raiseAfter: 3, clearAfter: 2) == "critical after 1 of 3 results")
-        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
-        #expect(d.feed(.critical, raiseAfter: 3, clearAfter: 2) == .critical)
-        var e = StateDebouncer()
-        #expect(e.feed(.ok, raiseAfter: 3, clearAfter: 2) == .ok)
-        #expect(e.feed(.unknown, raiseAfter: 3, clearAfter: 2) == .unknown)
-        #expect(e.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
-        #expect(e.feed(.critical, raiseAfter: 3, clearAfter: 2) == .ok)
-        #expect(e.feed(.critical, raiseAfter: 3, clearAfter: 2) == .critical)
-        var restored = StateDebouncer(baseline: .critical)
-        #expect(restored.feed(.critical, raiseAfter: 3, clearAfter: 2) == .critical, "a notified problem stays, no new raise")
-        #expect(restored.feed(.ok, raiseAfter: 3, clearAfter: 2) == .critical)
-        #expect(restored.feed(.ok, raiseAfter: 3, clearAfter: 2) == .ok)
+        var d = Results()
+        #expect(d.feed(.critical) == .ok)
+        #expect(d.pending == "critical after 1 of 3 results")
+        #expect(d.feed(.critical) == .ok)
+        #expect(d.feed(.critical) == .critical)
+        var e = Results()
+        #expect(e.feed(.ok) == .ok)
+        #expect(e.feed(.unknown) == .unknown)
+        #expect(e.feed(.critical) == .ok)
+        #expect(e.feed(.critical) == .ok)
+        #expect(e.feed(.critical) == .critical)
+        var restored = Results(baseline: .critical)
+        #expect(restored.feed(.critical) == .critical, "a notified problem stays, no new raise")
+        #expect(restored.feed(.ok) == .critical)
+        #expect(restored.feed(.ok) == .ok)
     }
 }
