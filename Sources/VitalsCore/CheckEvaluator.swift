@@ -86,10 +86,9 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
     /// the restart is neither resolved nor raised again by the new process's debounce. Only ok,
     /// warning and critical count.
     public mutating func seed(_ states: [CheckKey: Severity]) {
-        baseline = states.filter { Self.isDefinite($0.value) }
+        baseline = states.filter { $0.value.isKnown }
     }
 
-    static func isDefinite(_ s: Severity) -> Bool { Debouncer<Instant>.isDefinite(s) }
 
     /// The current status of every check evaluated so far, ordered by check and resource.
     public var statuses: [CheckStatus] {

@@ -25,11 +25,8 @@ public struct Debouncer<Instant: InstantProtocol>: Sendable where Instant.Durati
 
     /// `baseline`: the definite state before a restart (ok when none or not definite).
     public init(baseline: Severity = .ok) {
-        definite = Self.isDefinite(baseline) ? baseline : .ok
+        definite = baseline.isKnown ? baseline : .ok
     }
-
-    /// Ok, warning and critical are definite; unknown and stale are not.
-    public static func isDefinite(_ s: Severity) -> Bool { s == .ok || s == .warning || s == .critical }
 
     /// Feeds a definite result; returns the state to show: `target` once the change has lasted,
     /// else the definite state (and `describePending` says what waits).
@@ -64,7 +61,7 @@ public struct Debouncer<Instant: InstantProtocol>: Sendable where Instant.Durati
     /// Takes `state` at once, without debounce (a check that does not apply is ok, said once).
     public mutating func settle(_ state: Severity) {
         pending = nil
-        if Self.isDefinite(state) { definite = state }
+        if state.isKnown { definite = state }
     }
 
     /// The change waiting for its debounce: "critical after 1 of 3 samples", "critical for 40s of 5m".

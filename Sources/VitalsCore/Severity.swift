@@ -30,6 +30,13 @@ public enum Severity: String, Sendable, Codable, CaseIterable, CustomStringConve
 
     public var description: String { rawValue }
 
+    /// Ok, warning or critical: a real reading. Unknown and stale are not (the one predicate for
+    /// "unknown or stale" everywhere).
+    public var isKnown: Bool { self == .ok || self == .warning || self == .critical }
+
+    /// Warning or critical.
+    public var isProblem: Bool { self == .warning || self == .critical }
+
     /// The worst of a list of states; `ok` for an empty list.
     public static func worst<S: Sequence>(_ states: S) -> Severity where S.Element == Severity {
         states.max(by: { $0.rank < $1.rank }) ?? .ok

@@ -43,7 +43,7 @@ public final class PluginResults: Sendable {
             let before = e.state
             let wasNotApplicable = all[check.name]?.result.notApplicable ?? false
             let state: Severity
-            if Debouncer<ContinuousClock.Instant>.isDefinite(result.severity) {
+            if result.severity.isKnown {
                 state = e.debouncer.feed(result.severity, raise: .samples(check.raiseAfter), clear: .samples(check.clearAfter), at: now)
             } else {
                 e.debouncer.interrupt()

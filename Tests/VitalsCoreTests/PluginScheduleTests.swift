@@ -78,7 +78,7 @@ import VitalsTestKit
         init(baseline: Severity = .ok) { d = Debouncer(baseline: baseline) }
         mutating func feed(_ s: Severity) -> Severity {
             t = t.advanced(by: .seconds(10))
-            guard Debouncer<ManualClock.Instant>.isDefinite(s) else {
+            guard s.isKnown else {
                 d.interrupt()
                 return s
             }

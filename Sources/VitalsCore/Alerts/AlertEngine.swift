@@ -94,7 +94,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         let old = r.alert.severity
         // Unknown or stale counts only once it has lasted `unknownDelay`; until then the alert
         // keeps its state.
-        if Self.isIndefinite(result.severity) && !Self.isIndefinite(old) {
+        if !result.severity.isKnown && old.isKnown {
             if r.indefiniteSince == nil {
                 r.indefiniteSince = now
                 r.alert.indefiniteSinceWall = wall
@@ -207,7 +207,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             // A sticky acknowledgement holds through changes; a plain one has ended above.
             if ack != nil { return [] }
             let reason: NotificationReason =
-                Self.isDefinite(result.severity) && Self.isDefinite(notified)
+                result.severity.isProblem && notified.isProblem
                 ? (result.severity.rank > notified.rank ? .raised : .improved) : .changed
             return [notification(&r, reason: reason, previous: notified, now: now, wall: wall)]
         }
@@ -302,10 +302,6 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         }
         return out
     }
-
-    /// Warning and critical say how bad; unknown and stale say that we do not know.
-    static func isDefinite(_ s: Severity) -> Bool { s == .warning || s == .critical }
-    static func isIndefinite(_ s: Severity) -> Bool { s == .unknown || s == .stale }
 
     private func notification(
         _ r: inout Record, reason: NotificationReason, previous: Severity?, now: Instant, wall: Double, keepRepeats: Bool = false,
