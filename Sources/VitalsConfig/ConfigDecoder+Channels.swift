@@ -1,4 +1,4 @@
-public import VitalsCore
+import VitalsCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-public import VitalsCore
+import VitalsCore
 
 /// The notification sections: `channels:`, `routes:`, and the grouping, storm-limit and
 /// inhibition keys of `alerts:`.

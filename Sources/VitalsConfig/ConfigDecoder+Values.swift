@@ -1,4 +1,4 @@
-public import VitalsCore
+import VitalsCore
 
 /// Readers for single values: each checks the node, records its source, or files an issue that
 /// says what was expected.

@@ -1,4 +1,4 @@
-public import VitalsCore
+import VitalsCore
 
 /// Turns a YAML node tree into a validated `Config`, collecting every problem instead of stopping
 /// at the first, and remembering where each value came from.

@@ -1,4 +1,4 @@
-public import VitalsCore
+import VitalsCore
 
 /// Prints the effective configuration as YAML that `config check` accepts, each value followed by
 /// where it came from (`# default`, `# vitals.yaml:12:14`, `# environment VITALS_INTERVAL`).

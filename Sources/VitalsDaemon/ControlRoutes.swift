@@ -5,7 +5,7 @@ import Foundation
 #endif
 import Logging
 public import VitalsCore
-public import VitalsServer
+import VitalsServer
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import VitalsCore
 
 /// Clock readings the daemon's wiring needs (logic never reads clocks; it is handed these).
 public enum Monotonic {
@@ -82,6 +83,6 @@ public enum Hostname {
     public static func current() -> String {
         var buf = [CChar](repeating: 0, count: 256)
         guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
-        return String(cString: buf)
+        return String(cBuffer: buf)
     }
 }

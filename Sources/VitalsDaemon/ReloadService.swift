@@ -2,7 +2,7 @@ public import Logging
 public import ServiceLifecycle
 import UnixSignals
 public import VitalsConfig
-public import VitalsCore
+import VitalsCore
 public import VitalsSamplers
 public import VitalsSystemd
 

@@ -3,7 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-public import VitalsCore
+import VitalsCore
 public import VitalsServer
 public import Logging
 

@@ -37,7 +37,7 @@ public struct FailedUnitsCheck: Check {
     public func run() -> PluginResult {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = vitals_failed_units(&buf, buf.count)
-        let text = String(cString: buf)
+        let text = String(cBuffer: buf)
         if n == VITALS_NOT_APPLICABLE { return .notApplicable(text) }
         guard n >= 0 else {
             return PluginResult(severity: .unknown, message: "failed units unknown: \(text) (is dbus running? systemctl status dbus)")
@@ -75,7 +75,7 @@ public struct RebootRequiredCheck: Check {
             defer { fclose(f) }
             var line = [CChar](repeating: 0, count: 256)
             while packages.count < 50, fgets(&line, Int32(line.count), f) != nil {
-                let p = String(cString: line).filter { !$0.isNewline }
+                let p = String(cBuffer: line).filter { !$0.isNewline }
                 if !p.isEmpty && !packages.contains(p) { packages.append(p) }
             }
         }
@@ -89,7 +89,7 @@ public struct RebootRequiredCheck: Check {
         gmtime_r(&tt, &parts)
         var buf = [CChar](repeating: 0, count: 32)
         strftime(&buf, buf.count, "%Y-%m-%d %H:%M UTC", &parts)
-        return String(cString: buf)
+        return String(cBuffer: buf)
     }
 }
 
@@ -129,7 +129,7 @@ public struct ClockSyncCheck: Check {
                 var ntp: Int32 = -1
                 var buf = [CChar](repeating: 0, count: 512)
                 let r = vitals_timedated_ntp(&synced, &ntp, &buf, buf.count)
-                guard r == 0 else { return .failure(ClockSourceError(text: String(cString: buf))) }
+                guard r == 0 else { return .failure(ClockSourceError(text: String(cBuffer: buf))) }
                 return .success((synced == 1, ntp < 0 ? nil : ntp == 1))
             },
             timesyncdAge: {

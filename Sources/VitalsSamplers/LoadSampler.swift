@@ -1,4 +1,4 @@
-public import VitalsCore
+import VitalsCore
 import VitalsProcFS
 
 /// Load averages from /proc/loadavg. The per-core figures divide by the online cores the CPU

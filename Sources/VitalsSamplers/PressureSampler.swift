@@ -1,4 +1,4 @@
-public import VitalsCore
+import VitalsCore
 import VitalsProcFS
 
 /// PSI from /proc/pressure/{cpu,memory,io}; "not available" on kernels without it.

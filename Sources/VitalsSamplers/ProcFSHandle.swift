@@ -1,4 +1,4 @@
-public import VitalsCore
+import VitalsCore
 public import VitalsProcFS
 import Synchronization
 

@@ -109,7 +109,8 @@ final class RequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         let done = context.writeAndFlushPromise()
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
         if close {
-            done.futureResult.whenComplete { [context] _ in context.close(promise: nil) }
+            let channel = context.channel
+            done.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
     }
 }

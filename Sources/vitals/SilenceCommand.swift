@@ -132,7 +132,7 @@ struct SilenceCommand: ParsableCommand {
         localtime_r(&tt, &parts)
         var buf = [CChar](repeating: 0, count: 64)
         strftime(&buf, buf.count, "%Y-%m-%d %H:%M:%S %Z", &parts)
-        return String(cString: buf)
+        return String(cBuffer: buf)
     }
 
     static func table(_ doc: SilencesDocument, now: Double, expired: Bool) -> String {

@@ -64,7 +64,7 @@ import VitalsCore
 
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/fresh.log", contents: Data("x".utf8))
+        #expect(FileManager.default.createFile(atPath: dir + "/fresh.log", contents: Data("x".utf8)))
         let age = Self.run(["\(Self.plugins)/check_file_age", "-w", "60", "-c", "120", "-f", dir + "/fresh.log"]).result
         #expect(age.severity == .ok, "\(age.message)")
         let gone = Self.run(["\(Self.plugins)/check_file_age", "-w", "60", "-c", "120", "-f", dir + "/missing.log"]).result
