@@ -1,7 +1,7 @@
 public import VitalsCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads the custom checks from /etc/vitals/checks.d/*.yaml (in name order). Each file is a list
@@ -26,7 +26,11 @@ public enum ChecksLoader {
     public static func load(directory: String = defaultDirectory) throws(ConfigErrors) -> [CheckDefinition] {
         guard let dir = opendir(directory) else {
             if errno == ENOENT { return [] }
-            throw ConfigErrors([ConfigIssue(source: .file(directory, line: 0, column: 0), path: "", message: "cannot read the directory (\(String(cString: strerror(errno))))")])
+            throw ConfigErrors([
+                ConfigIssue(
+                    source: .file(directory, line: 0, column: 0), path: "", message: "cannot read the directory (\(String(cString: strerror(errno))))"
+                )
+            ])
         }
         var names: [String] = []
         while let e = readdir(dir) {
@@ -90,7 +94,8 @@ public enum ChecksLoader {
         }
         for c in checks {
             if let first = seen[c.name] {
-                issues.append(ConfigIssue(source: at(c), path: c.name, message: "a check named \(c.name) is already defined at \(first); names must be unique"))
+                issues.append(
+                    ConfigIssue(source: at(c), path: c.name, message: "a check named \(c.name) is already defined at \(first); names must be unique"))
             }
             seen[c.name] = seen[c.name] ?? c.source
             if BuiltinCheck(rawValue: c.name) != nil || CompiledChecks.names.contains(c.name) || c.name == "channel" {
@@ -108,7 +113,10 @@ public enum ChecksLoader {
             var visited = Set<String>()
             while let next = frontier.popLast() {
                 if next == c.name {
-                    issues.append(ConfigIssue(source: at(c), path: "\(c.name).depends_on", message: "depends on itself through \((path + [next]).joined(separator: " -> "))"))
+                    issues.append(
+                        ConfigIssue(
+                            source: at(c), path: "\(c.name).depends_on",
+                            message: "depends on itself through \((path + [next]).joined(separator: " -> "))"))
                     break
                 }
                 guard visited.insert(next).inserted, let n = byName[next] else { continue }
@@ -128,7 +136,8 @@ public enum ChecksLoader {
             return "belongs to uid \(st.st_uid); commands come only from root's files (fix: chown root:root \(path))"
         }
         if st.st_mode & (S_IWGRP | S_IWOTH) != 0 {
-            return "is writable by \(st.st_mode & S_IWOTH != 0 ? "others" : "its group"); commands come only from files only root can change (fix: chmod 644 \(path))"
+            return
+                "is writable by \(st.st_mode & S_IWOTH != 0 ? "others" : "its group"); commands come only from files only root can change (fix: chmod 644 \(path))"
         }
         return nil
     }
@@ -147,10 +156,13 @@ extension ConfigDecoder {
         var c = CheckDefinition(name: name, command: [], source: n.source.description)
         if let cmd = f["command"] {
             if case .scalar = cmd.kind {
-                issue(cmd, "\(path).command", "write the command as a list (argv, no shell), e.g. [/usr/lib/nagios/plugins/check_load, -w, \"4,3,2\"]")
+                issue(
+                    cmd, "\(path).command", "write the command as a list (argv, no shell), e.g. [/usr/lib/nagios/plugins/check_load, -w, \"4,3,2\"]")
             } else if let argv = stringList(cmd, "\(path).command"), !argv.isEmpty {
                 if !argv[0].hasPrefix("/") {
-                    issue(cmd, "\(path).command", "the program must be an absolute path such as /usr/lib/nagios/plugins/\(argv[0]) (no shell, no PATH search)")
+                    issue(
+                        cmd, "\(path).command",
+                        "the program must be an absolute path such as /usr/lib/nagios/plugins/\(argv[0]) (no shell, no PATH search)")
                 }
                 c.command = argv
             }
@@ -160,7 +172,9 @@ extension ConfigDecoder {
         if let v = f["interval"], let d = duration(v, "\(path).interval", atLeast: .seconds(1)) { c.interval = d }
         if let v = f["timeout"], let d = duration(v, "\(path).timeout", atLeast: .seconds(1)) { c.timeout = d }
         if c.timeout >= c.interval {
-            issue(f["timeout"] ?? f["interval"] ?? n, "\(path).timeout", "\(Units.formatDuration(c.timeout)) must be shorter than the interval \(Units.formatDuration(c.interval))")
+            issue(
+                f["timeout"] ?? f["interval"] ?? n, "\(path).timeout",
+                "\(Units.formatDuration(c.timeout)) must be shorter than the interval \(Units.formatDuration(c.interval))")
         }
         if let v = f["raise_after"], let k = integer(v, "\(path).raise_after", 1...100) { c.raiseAfter = k }
         if let v = f["clear_after"], let k = integer(v, "\(path).clear_after", 1...100) { c.clearAfter = k }
@@ -199,7 +213,10 @@ extension ConfigDecoder {
                 if t.warning == nil && t.critical == nil {
                     issue(val, tpath, "set warning, critical or both")
                 } else if let w = t.warning, let c = t.critical, t.below ? c > w : c < w {
-                    issue(val, tpath, "critical \(Units.formatNumber(c)) is less severe than warning \(Units.formatNumber(w)) for direction \(t.below ? "below" : "above")")
+                    issue(
+                        val, tpath,
+                        "critical \(Units.formatNumber(c)) is less severe than warning \(Units.formatNumber(w)) for direction \(t.below ? "below" : "above")"
+                    )
                 }
                 c.thresholds.append(t)
             }

@@ -1,7 +1,7 @@
 import VitalsCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The settings of each channel kind (`channels.NAME` beyond `type`), and secrets.
@@ -98,7 +98,9 @@ extension ConfigDecoder {
             if let tlsNode = cf["tls"] {
                 tls = oneOf(tlsNode, "\(path).tls", SMTPSettings.TLSMode.allCases.map(\.rawValue)).flatMap(SMTPSettings.TLSMode.init(rawValue:))
             } else {
-                issue(node, "\(path).tls", "needs tls: starttls (port 587), implicit (port 465) or none (a relay on loopback); it is never guessed from the port")
+                issue(
+                    node, "\(path).tls",
+                    "needs tls: starttls (port 587), implicit (port 465) or none (a relay on loopback); it is never guessed from the port")
             }
             let from = cf["from"]?.scalar.flatMap { Self.isAddress($0) ? $0 : nil }
             if from == nil { issue(cf["from"] ?? node, "\(path).from", "needs the sender address, e.g. from: vitals@web1.example.com") }
@@ -116,7 +118,8 @@ extension ConfigDecoder {
             if let v = cf["username"] { s.username = v.scalar }
             if let v = cf["password"] { s.password = secret(v, "\(path).password") }
             if (cf["username"] == nil) != (cf["password"] == nil) {
-                issue(cf["username"] ?? cf["password"] ?? node, "\(path).username", "username and password go together; set both for AUTH, or neither")
+                issue(
+                    cf["username"] ?? cf["password"] ?? node, "\(path).username", "username and password go together; set both for AUTH, or neither")
             }
             if let v = cf["timeout"], let d = duration(v, "\(path).timeout", atLeast: .seconds(1)) { s.timeout = d }
             if let v = cf["helo"] { s.helo = v.scalar }
@@ -160,7 +163,8 @@ extension ConfigDecoder {
     /// A secret: `{file: /path}` or `{credential: NAME}` (systemd's `$CREDENTIALS_DIRECTORY`).
     /// Written in the configuration itself it is refused: vitals.yaml is readable by every user.
     mutating func secret(_ n: YAMLNode, _ path: String) -> Secret? {
-        let how = "{file: /etc/vitals/secrets/NAME} (mode 0600 or 0640, owner root or vitals) or {credential: NAME} (systemd LoadCredential=NAME:/path)"
+        let how =
+            "{file: /etc/vitals/secrets/NAME} (mode 0600 or 0640, owner root or vitals) or {credential: NAME} (systemd LoadCredential=NAME:/path)"
         if n.scalar != nil {
             issue(n, path, "a secret is not written in the configuration file (anyone on the host can read it); use \(how)")
             return nil
@@ -176,7 +180,10 @@ extension ConfigDecoder {
                 return nil
             }
             guard let dir = credentialsDirectory else {
-                issue(credNode, "\(path).credential", "no systemd credentials here ($CREDENTIALS_DIRECTORY is not set); add LoadCredential=\(name):/path to the unit, or use {file: ...}")
+                issue(
+                    credNode, "\(path).credential",
+                    "no systemd credentials here ($CREDENTIALS_DIRECTORY is not set); add LoadCredential=\(name):/path to the unit, or use {file: ...}"
+                )
                 return nil
             }
             return readSecret("\(dir)/\(name)", source: "credential \(name)", node: credNode, path: "\(path).credential", checkMode: false)
@@ -192,11 +199,16 @@ extension ConfigDecoder {
             return nil
         }
         if checkMode && st.st_mode & 0o004 != 0 {
-            issue(node, path, "\(file) is readable by every user (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 \(file) (or 640 with group vitals)")
+            issue(
+                node, path,
+                "\(file) is readable by every user (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 \(file) (or 640 with group vitals)")
             return nil
         }
         guard let fp = fopen(file, "r") else {
-            issue(node, path, "cannot read \(file) (\(String(cString: strerror(errno)))); the agent's user needs read access (owner vitals, or group vitals and mode 0640)")
+            issue(
+                node, path,
+                "cannot read \(file) (\(String(cString: strerror(errno)))); the agent's user needs read access (owner vitals, or group vitals and mode 0640)"
+            )
             return nil
         }
         defer { fclose(fp) }
@@ -241,7 +253,7 @@ extension ConfigDecoder {
 
     static func isAddress(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && !s.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" })
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && !s.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" })
     }
 }
-

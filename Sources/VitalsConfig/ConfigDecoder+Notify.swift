@@ -65,7 +65,9 @@ extension ConfigDecoder {
                 if fb == c.name {
                     issue(node, "channels.\(c.name).fallback", "a channel cannot be its own fallback; name another channel, e.g. log")
                 } else if !channels.contains(where: { $0.name == fb }) {
-                    let hint = Suggest.closest(to: fb, in: channels.map(\.name)).map { "did you mean \"\($0)\"?" } ?? "channels are: \(channels.map(\.name).joined(separator: ", "))"
+                    let hint =
+                        Suggest.closest(to: fb, in: channels.map(\.name)).map { "did you mean \"\($0)\"?" }
+                        ?? "channels are: \(channels.map(\.name).joined(separator: ", "))"
                     issue(node, "channels.\(c.name).fallback", "no channel named \"\(fb)\"; \(hint)")
                 } else {
                     // A chain of fallbacks must end: A -> B -> A would pass a failing queue back and forth.
@@ -73,7 +75,10 @@ extension ConfigDecoder {
                     var next: String? = fb
                     while let n = next, let ch = channels.first(where: { $0.name == n }) {
                         if seen.contains(n) {
-                            issue(node, "channels.\(c.name).fallback", "the fallbacks go round in a circle (\((seen + [n]).joined(separator: " -> "))); end the chain at a channel without a fallback, e.g. log")
+                            issue(
+                                node, "channels.\(c.name).fallback",
+                                "the fallbacks go round in a circle (\((seen + [n]).joined(separator: " -> "))); end the chain at a channel without a fallback, e.g. log"
+                            )
                             break
                         }
                         seen.append(n)
@@ -95,7 +100,9 @@ extension ConfigDecoder {
                 if let v = rf["name"] {
                     if let s = v.scalar, !s.isEmpty {
                         name = s
-                        if routes.contains(where: { $0.name == s }) { issue(v, "\(path).name", "route name \"\(s)\" is used twice; names must be unique") }
+                        if routes.contains(where: { $0.name == s }) {
+                            issue(v, "\(path).name", "route name \"\(s)\" is used twice; names must be unique")
+                        }
                     } else {
                         issue(v, "\(path).name", "expected a name such as critical-pages, got \(v.shape)")
                     }
@@ -112,7 +119,8 @@ extension ConfigDecoder {
                     var step = EscalationStep(channels: [])
                     if let a = sf["after"], let d = durationOrZero(a, "\(spath).after") { step.after = d }
                     if j == 0, step.after != .zero, let a = sf["after"] {
-                        issue(a, "\(spath).after", "the first step goes out at once; remove after here (later steps count from the first notification)")
+                        issue(
+                            a, "\(spath).after", "the first step goes out at once; remove after here (later steps count from the first notification)")
                     }
                     if j > 0, let a = sf["after"], let prev = steps.last, step.after <= prev.after {
                         issue(a, "\(spath).after", "must be later than the step before (\(Units.formatDuration(prev.after)))")
@@ -125,7 +133,8 @@ extension ConfigDecoder {
                     }
                     for c in names where n.channel(named: c) == nil {
                         let known = n.channels.map(\.name)
-                        let hint = Suggest.closest(to: c, in: known).map { "did you mean \"\($0)\"?" } ?? "channels are: \(known.joined(separator: ", "))"
+                        let hint =
+                            Suggest.closest(to: c, in: known).map { "did you mean \"\($0)\"?" } ?? "channels are: \(known.joined(separator: ", "))"
                         issue(cnode, "\(spath).channels", "no channel named \"\(c)\"; \(hint)")
                     }
                     step.channels = names

@@ -51,7 +51,8 @@ extension ConfigDecoder {
         let examples = minimum >= .seconds(60) ? "5m or 1h" : "30s, 5m or 1h"
         issue(
             n, path,
-            "expected a duration from \(Units.formatDuration(minimum)) to \(Units.formatDuration(maximum)) such as \(examples), got \(Self.shortShape(n))")
+            "expected a duration from \(Units.formatDuration(minimum)) to \(Units.formatDuration(maximum)) such as \(examples), got \(Self.shortShape(n))"
+        )
         return nil
     }
 

@@ -8,7 +8,9 @@ struct ConfigDecoder {
     /// systemd's `$CREDENTIALS_DIRECTORY`, where `{credential: NAME}` secrets are read.
     var credentialsDirectory: String? = nil
 
-    static let rootKeys = ["interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "plugins", "metrics", "thresholds"]
+    static let rootKeys = [
+        "interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "plugins", "metrics", "thresholds",
+    ]
     static let alertKeys = [
         "repeat", "repeat_backoff", "repeat_max", "unknown_after", "resolve_hold", "flapping", "group_wait", "max_alerts_per_hour", "inhibit",
     ]
@@ -53,7 +55,8 @@ struct ConfigDecoder {
         if c.disk.statvfsTimeout >= c.interval, provenance["disk.statvfs_timeout"] != nil, let n = f["disk"] {
             issue(
                 n, "disk.statvfs_timeout",
-                "\(Units.formatDuration(c.disk.statvfsTimeout)) must be shorter than interval \(Units.formatDuration(c.interval)) so a hung mount cannot delay a cycle")
+                "\(Units.formatDuration(c.disk.statvfsTimeout)) must be shorter than interval \(Units.formatDuration(c.interval)) so a hung mount cannot delay a cycle"
+            )
         }
         if let n = f["file_handles"], let ff = fields(n, "file_handles", known: ["top_processes"]),
             let v = ff["top_processes"], let i = integer(v, "file_handles.top_processes", 0...100)
@@ -72,7 +75,9 @@ struct ConfigDecoder {
                 note("metrics.listen", v)
                 c.metricsListen = a
             } else {
-                issue(v, "metrics.listen", "expected a port (9105: loopback) or host:port (127.0.0.1:9105; 0.0.0.0:9105 for every address), or off; got \(v.shape)")
+                issue(
+                    v, "metrics.listen",
+                    "expected a port (9105: loopback) or host:port (127.0.0.1:9105; 0.0.0.0:9105 for every address), or off; got \(v.shape)")
             }
         }
         if let n = f["plugins"], let pf = fields(n, "plugins", known: ["directory", "max_concurrent", "builtin_checks"]) {
@@ -152,7 +157,8 @@ struct ConfigDecoder {
         {
             issue(
                 n, "\(path).\(name)_clear",
-                "\(Units.formatNumber(l.clear)) must be at or below \(name) \(Units.formatNumber(l.trigger)) (the level clears once the value falls back below it)")
+                "\(Units.formatNumber(l.clear)) must be at or below \(name) \(Units.formatNumber(l.trigger)) (the level clears once the value falls back below it)"
+            )
         }
         if let n = f["\(name)_free_below"] {
             if n.isNull {
@@ -210,7 +216,10 @@ struct ConfigDecoder {
             if let l = ff["low"], let x = percent(l, "alerts.flapping.low") { t.low = x }
             if let h = ff["high"], let x = percent(h, "alerts.flapping.high") { t.high = x }
             if t.high < t.low {
-                issue(v, "alerts.flapping", "high (\(Units.formatNumber(t.high))) must be at least low (\(Units.formatNumber(t.low))): flapping starts above high and stops below low")
+                issue(
+                    v, "alerts.flapping",
+                    "high (\(Units.formatNumber(t.high))) must be at least low (\(Units.formatNumber(t.low))): flapping starts above high and stops below low"
+                )
             }
             p.flapping = t
         }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import VitalsCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A validated configuration with where each value came from.
 public struct LoadedConfig: Sendable {
@@ -65,7 +66,8 @@ public enum ConfigLoader {
         var issues = (envIssues + optionIssues + decoder.issues).sorted { $0.source.order < $1.source.order }
         if readChecks {
             do {
-                config.checks = (config.plugins.builtinChecks ? CompiledChecks.definitions : [])
+                config.checks =
+                    (config.plugins.builtinChecks ? CompiledChecks.definitions : [])
                     + (try ChecksLoader.load(directory: config.plugins.directory))
             } catch {
                 issues += error.issues

@@ -113,8 +113,14 @@ public enum ConfigRenderer {
             }
         }
         if ch.kind != .log {
-            r.line(2, "retry: {initial: \(Units.formatDuration(ch.retry.initial)), max: \(Units.formatDuration(ch.retry.max)), max_age: \(Units.formatDuration(ch.retry.maxAge))}")
-            r.line(2, "breaker: {failures: \(ch.breaker.failures), recovery: \(Units.formatDuration(ch.breaker.recovery)), successes: \(ch.breaker.successes)}")
+            r.line(
+                2,
+                "retry: {initial: \(Units.formatDuration(ch.retry.initial)), max: \(Units.formatDuration(ch.retry.max)), max_age: \(Units.formatDuration(ch.retry.maxAge))}"
+            )
+            r.line(
+                2,
+                "breaker: {failures: \(ch.breaker.failures), recovery: \(Units.formatDuration(ch.breaker.recovery)), successes: \(ch.breaker.successes)}"
+            )
         }
         if let f = ch.fallback { r.line(2, "fallback: \(quote(f))") }
         if let w = ch.webhook {

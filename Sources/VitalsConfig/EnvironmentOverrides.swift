@@ -55,7 +55,8 @@ public enum EnvironmentOverrides {
         for o in overrides {
             let (source, path, value) = (o.source, o.path, o.value)
             guard !path.contains("") else {
-                issues.append(ConfigIssue(source: source, path: "", message: "empty key in the variable name; separate levels with exactly two underscores"))
+                issues.append(
+                    ConfigIssue(source: source, path: "", message: "empty key in the variable name; separate levels with exactly two underscores"))
                 continue
             }
             let node: YAMLNode

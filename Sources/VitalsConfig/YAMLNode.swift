@@ -124,7 +124,8 @@ public enum YAMLParser {
                     guard builder.depth < YAMLParser.maxDepth else {
                         throw YAMLSyntaxError(
                             source: at,
-                            message: "nested more than \(YAMLParser.maxDepth) levels deep; a vitals configuration needs at most 6, so this is not one")
+                            message: "nested more than \(YAMLParser.maxDepth) levels deep; a vitals configuration needs at most 6, so this is not one"
+                        )
                     }
                     builder.open(YAMLNode(event.type == YAML_MAPPING_START_EVENT ? .mapping([]) : .sequence([]), source: at))
                 case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:

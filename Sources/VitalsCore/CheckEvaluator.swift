@@ -89,7 +89,6 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
         baseline = states.filter { $0.value.isKnown }
     }
 
-
     /// The current status of every check evaluated so far, ordered by check and resource.
     public var statuses: [CheckStatus] {
         entries.keys.sorted().compactMap { entries[$0]?.status }

@@ -118,7 +118,8 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
 
     /// `host:port` or `[v6]:port` with a port of 1-65535; nil otherwise.
     public init?(parsing text: String) {
-        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]),
+            (1...65535).contains(port)
         else { return nil }
         var host = Substring(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }

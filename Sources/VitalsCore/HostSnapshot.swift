@@ -29,7 +29,11 @@ public struct HostSnapshot: Sendable, Codable, Equatable {
 
 /// The outcome of one sampler in one cycle.
 public struct SamplerReport: Sendable, Codable, Equatable {
-    public enum Outcome: String, Sendable, Codable { case ok, noData = "no_data", failed }
+    public enum Outcome: String, Sendable, Codable {
+        case ok
+        case noData = "no_data"
+        case failed
+    }
     public var name: String
     public var outcome: Outcome
     /// Wall time the sampler took, in microseconds.

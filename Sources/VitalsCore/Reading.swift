@@ -15,7 +15,10 @@ public enum Reading: Sendable, Equatable {
 }
 
 extension Reading: Codable {
-    private enum CodingKeys: String, CodingKey { case value, unknown, notApplicable = "not_applicable" }
+    private enum CodingKeys: String, CodingKey {
+        case value, unknown
+        case notApplicable = "not_applicable"
+    }
 
     /// Encodes a value as a plain number and the other cases as `{"unknown": reason}` or
     /// `{"not_applicable": reason}`, so JSON readers see numbers where there are numbers.

@@ -17,7 +17,7 @@ public enum Units {
             while i < s.count, (s[i] >= 0x30 && s[i] <= 0x39) || s[i] == 0x2E { i += 1 }
             guard i > start, let number = Double(String(decoding: s[start..<i], as: UTF8.self)) else { return nil }
             let unitStart = i
-            while i < s.count, (s[i] >= 0x61 && s[i] <= 0x7A) { i += 1 }
+            while i < s.count, s[i] >= 0x61 && s[i] <= 0x7A { i += 1 }
             let unit = String(decoding: s[unitStart..<i], as: UTF8.self)
             let factor: Double
             switch unit {

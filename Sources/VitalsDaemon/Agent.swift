@@ -1,8 +1,8 @@
 public import Logging
-import NIOPosix
 import NIOCore
-import UnixSignals
+import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 public import VitalsConfig
 import VitalsCore
 import VitalsPlugins
@@ -11,7 +11,7 @@ import VitalsServer
 public import VitalsSystemd
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Wires the agent: state, samplers, status socket, reload, and runs them as one service group
@@ -60,7 +60,9 @@ public enum Agent {
                 try OutboxStore(stateDirectory: dir).prepare()
                 let (count, problems) = delivery.restore(wall: WallClock.now())
                 for p in problems { logger.error("\(p)", metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)"]) }
-                if count > 0 { logger.notice("outbox restored: \(count) message\(count == 1 ? "" : "s") still to deliver", metadata: ["outbox": "\(count)"]) }
+                if count > 0 {
+                    logger.notice("outbox restored: \(count) message\(count == 1 ? "" : "s") still to deliver", metadata: ["outbox": "\(count)"])
+                }
             } catch {
                 logger.error(
                     "the outbox cannot be kept on disk; messages wait in memory only",
@@ -84,7 +86,9 @@ public enum Agent {
         var metricsServer: StatusServer? = nil
         if let address = loaded.config.metricsListen {
             let m = StatusServer(tcp: address, group: group) { request in
-                guard request.path == "/metrics" else { return .error(404, "this listener serves GET /metrics only; the status API is on the unix socket") }
+                guard request.path == "/metrics" else {
+                    return .error(404, "this listener serves GET /metrics only; the status API is on the unix socket")
+                }
                 return routes.handle(request)
             }
             do {
@@ -105,14 +109,17 @@ public enum Agent {
                 "config": "\(loaded.file ?? "none (embedded defaults)")", "interval": "\(Units.formatDuration(loaded.config.interval))",
                 "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
             ])
-        let deliveryService = DeliveryService(delivery: delivery, state: state, group: group, logger: logger, instance: instance, wallNow: WallClock.now, tracker: tracker)
+        let deliveryService = DeliveryService(
+            delivery: delivery, state: state, group: group, logger: logger, instance: instance, wallNow: WallClock.now, tracker: tracker)
         tracker.register("delivery", deadline: .seconds(30))
         let alerts = AlertDispatcher(
-            policy: loaded.config.alerts, store: store, controls: controls, instance: instance, logger: logger, state: state, now: .now, wall: WallClock.now(),
+            policy: loaded.config.alerts, store: store, controls: controls, instance: instance, logger: logger, state: state, now: .now,
+            wall: WallClock.now(),
             delivery: delivery, poke: { deliveryService.poke() })
         tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
         let restored = alerts.restoredStates
-        let pluginResults = PluginResults(baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
+        let pluginResults = PluginResults(
+            baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles,
             tracker: tracker, alerts: alerts, plugins: pluginResults, delivery: delivery, restored: restored)

@@ -1,5 +1,5 @@
-public import VitalsCore
 import Synchronization
+public import VitalsCore
 
 /// What the agent knows right now, shared between the sampling loop (writer) and the status
 /// socket (reader). Values are replaced whole, never edited in place.

@@ -70,7 +70,9 @@ public struct AlertDispatcher: Sendable {
                     metadata: problem.merging(["error": "\(error)"]) { $1 })
             }
         } catch {
-            logger.error("cannot read the silences and acknowledgements; starting with none", metadata: problem.merging(["error": "\(error.description)"]) { $1 })
+            logger.error(
+                "cannot read the silences and acknowledgements; starting with none",
+                metadata: problem.merging(["error": "\(error.description)"]) { $1 })
         }
     }
 
@@ -198,7 +200,9 @@ public struct AlertDispatcher: Sendable {
             if let error = writeError {
                 logger.error(
                     "cannot write a message for \(channel.name) to the outbox; delivering it from memory (a restart now would lose it)",
-                    metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(channel.name)", "error": "\(error.description)"])
+                    metadata: [
+                        LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(channel.name)", "error": "\(error.description)",
+                    ])
             }
         case .log:
             for n in m.notifications { log(n, channel: channel.name) }
@@ -270,7 +274,8 @@ struct Annotator {
         topProcesses = snapshot?.fileHandles.flatMap { f in
             f.topProcesses.isEmpty
                 ? nil
-                : f.topProcesses.prefix(5).map { "\($0.name) (pid \($0.pid)) \($0.open) of \(Units.formatNumber($0.limit)) open" }.joined(separator: "; ")
+                : f.topProcesses.prefix(5).map { "\($0.name) (pid \($0.pid)) \($0.open) of \(Units.formatNumber($0.limit)) open" }.joined(
+                    separator: "; ")
         }
     }
 

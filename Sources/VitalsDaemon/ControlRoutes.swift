@@ -1,14 +1,15 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Logging
 public import VitalsCore
 import VitalsServer
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The write side of the status API: silences and acknowledgements. Every change needs root (or
@@ -88,17 +89,25 @@ struct ControlRoutes: Sendable {
             return .error(403, "cannot tell who is asking (no peer credentials on this socket); changes are refused")
         }
         guard peer.uid == 0 || peer.uid == agentUID else {
-            return .error(403, "changing silences and acknowledgements needs root (you are \(UserName.describe(peer.uid))); run the command with sudo")
+            return .error(
+                403, "changing silences and acknowledgements needs root (you are \(UserName.describe(peer.uid))); run the command with sudo")
         }
         return write("\(UserName.describe(peer.uid)), pid \(peer.pid)")
     }
 
     private struct SilenceRequest: Decodable {
         var matchers: [String]
-        var duration_seconds: Double?
-        var starts_at: Double?
-        var ends_at: Double?
+        var durationSeconds: Double?
+        var startsAt: Double?
+        var endsAt: Double?
         var comment: String?
+
+        enum CodingKeys: String, CodingKey {
+            case matchers, comment
+            case durationSeconds = "duration_seconds"
+            case startsAt = "starts_at"
+            case endsAt = "ends_at"
+        }
     }
 
     private func addSilence(_ request: StatusRequest, author: String) -> StatusReply {
@@ -106,7 +115,10 @@ struct ControlRoutes: Sendable {
         do {
             body = try JSONDecoder().decode(SilenceRequest.self, from: Data(request.body))
         } catch {
-            return .error(400, "the body must be JSON like {\"matchers\": [\"check=disk\"], \"duration_seconds\": 7200, \"comment\": \"why\"}: \(Self.describe(error))")
+            return .error(
+                400,
+                "the body must be JSON like {\"matchers\": [\"check=disk\"], \"duration_seconds\": 7200, \"comment\": \"why\"}: \(Self.describe(error))"
+            )
         }
         var matchers: [LabelMatcher] = []
         for (i, m) in body.matchers.enumerated() {
@@ -121,8 +133,8 @@ struct ControlRoutes: Sendable {
             return .error(400, "a silence needs a comment that says why (--comment \"disk swap on /srv\"), for whoever finds it later")
         }
         let now = wall()
-        let start = body.starts_at ?? now
-        guard let end = body.ends_at ?? body.duration_seconds.map({ start + $0 }) else {
+        let start = body.startsAt ?? now
+        guard let end = body.endsAt ?? body.durationSeconds.map({ start + $0 }) else {
             return .error(400, "say how long: duration_seconds (--for 2h) or ends_at (Unix seconds)")
         }
         let asked = Silence(
@@ -155,7 +167,12 @@ struct ControlRoutes: Sendable {
     private struct AckRequest: Decodable {
         var comment: String?
         var sticky: Bool?
-        var expire_seconds: Double?
+        var expireSeconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case comment, sticky
+            case expireSeconds = "expire_seconds"
+        }
     }
 
     private func acknowledge(_ fp: Fingerprint, _ request: StatusRequest, author: String) -> StatusReply {
@@ -163,7 +180,8 @@ struct ControlRoutes: Sendable {
         do {
             body = request.body.isEmpty ? AckRequest() : try JSONDecoder().decode(AckRequest.self, from: Data(request.body))
         } catch {
-            return .error(400, "the body must be JSON like {\"comment\": \"on it\", \"sticky\": false, \"expire_seconds\": 14400}: \(Self.describe(error))")
+            return .error(
+                400, "the body must be JSON like {\"comment\": \"on it\", \"sticky\": false, \"expire_seconds\": 14400}: \(Self.describe(error))")
         }
         guard let alert = state.current.alerts.first(where: { $0.labels.fingerprint == fp }) else {
             return .error(404, "no alert \(fp); `vitals alerts --all` lists them")
@@ -172,12 +190,12 @@ struct ControlRoutes: Sendable {
             return .error(409, "alert \(fp) is ok; only a current problem can be acknowledged")
         }
         let now = wall()
-        if let e = body.expire_seconds, !(e > 0) {
+        if let e = body.expireSeconds, !(e > 0) {
             return .error(400, "expire_seconds must be positive (--expire 4h)")
         }
         let ack = Acknowledgement(
             fingerprint: fp, author: author, comment: String((body.comment ?? "").prefix(1024)), sticky: body.sticky ?? false, at: now,
-            expiresAt: body.expire_seconds.map { now + $0 }, severity: alert.severity)
+            expiresAt: body.expireSeconds.map { now + $0 }, severity: alert.severity)
         do {
             try controls.update { (c: inout AlertControls) throws(VitalsError) in c.acknowledge(ack) }
         } catch {
@@ -205,7 +223,8 @@ struct ControlRoutes: Sendable {
         switch error {
         case DecodingError.keyNotFound(let key, _): "missing \(key.stringValue)"
         case DecodingError.typeMismatch(_, let c): "\(c.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
-        case DecodingError.dataCorrupted(let c): c.codingPath.isEmpty ? "not JSON" : "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
+        case DecodingError.dataCorrupted(let c):
+            c.codingPath.isEmpty ? "not JSON" : "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
         default: "\(error)"
         }
     }

@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-public import VitalsCore
 import Synchronization
+public import VitalsCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The operator's silences and acknowledgements, shared by the status socket (which changes them
 /// on request) and the alert cycle (which reads them and ends acknowledgements), written through

@@ -1,6 +1,6 @@
+import Synchronization
 public import VitalsCore
 public import VitalsNotify
-import Synchronization
 
 /// The delivery state of every channel: its queue (mirrored in the durable outbox), circuit
 /// breaker, retry schedule and counters. Shared by the dispatcher (which enqueues), the delivery
@@ -219,7 +219,10 @@ public final class Delivery: Sendable {
                     ch.finishHead(head.seq)
                     store?.remove(head.seq)
                     ch.givenUp["too_old", default: 0] += 1
-                    events.append(.givenUp(channel: name, entry: head, reason: "not delivered within max_age \(Units.formatDuration(.seconds(maxAge))) (last error: \(ch.lastError ?? "none"))"))
+                    events.append(
+                        .givenUp(
+                            channel: name, entry: head,
+                            reason: "not delivered within max_age \(Units.formatDuration(.seconds(maxAge))) (last error: \(ch.lastError ?? "none"))"))
                 }
                 guard let head = ch.queue.first else { continue }
                 // An open breaker whose recovery time is up lets one probe through (half-open).
@@ -332,7 +335,8 @@ public final class Delivery: Sendable {
                     ? "channel \(ch.name) is failing: \(ch.lastError ?? "no answer"); \(ch.queue.count) message\(ch.queue.count == 1 ? "" : "s") waiting"
                     : "channel \(ch.name) delivers; \(ch.queue.count) waiting"
                 if dropping {
-                    message += "; \(ch.droppedFull) message\(ch.droppedFull == 1 ? "" : "s") dropped because its share of the outbox (\(Self.maxPerChannel)) was full"
+                    message +=
+                        "; \(ch.droppedFull) message\(ch.droppedFull == 1 ? "" : "s") dropped because its share of the outbox (\(Self.maxPerChannel)) was full"
                 }
                 return CheckStatus(
                     check: "channel", resource: ch.name, severity: failing ? .critical : dropping ? .warning : .ok, message: message,
@@ -343,4 +347,3 @@ public final class Delivery: Sendable {
         }
     }
 }
-

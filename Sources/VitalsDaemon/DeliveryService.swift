@@ -19,7 +19,10 @@ public struct DeliveryService: Service {
     let wakeUp: AsyncStream<Void>.Continuation
     let tracker: ProgressTracker?
 
-    public init(delivery: Delivery, state: AgentState, group: any EventLoopGroup, logger: Logger, instance: String, wallNow: @escaping @Sendable () -> Double, tracker: ProgressTracker? = nil) {
+    public init(
+        delivery: Delivery, state: AgentState, group: any EventLoopGroup, logger: Logger, instance: String, wallNow: @escaping @Sendable () -> Double,
+        tracker: ProgressTracker? = nil
+    ) {
         self.delivery = delivery
         self.state = state
         self.group = group
@@ -82,12 +85,16 @@ public struct DeliveryService: Service {
                 for a in attempts {
                     guard let notifier = await notifiers.get(a.channel) else {
                         let ev = delivery.complete(
-                            a, outcome: .failed(reason: "channel \(a.channel) is not in the configuration any more; add it back or the message is dropped at max_age", retry: true, after: .seconds(60)),
+                            a,
+                            outcome: .failed(
+                                reason: "channel \(a.channel) is not in the configuration any more; add it back or the message is dropped at max_age",
+                                retry: true, after: .seconds(60)),
                             now: clock.now, wall: wallNow(), random: 1)
                         for e in ev { log(e) }
                         continue
                     }
-                    let message = OutgoingMessage(message: a.entry.message, instance: instance, attempt: a.attempt, via: a.entry.via, now: wallNow(), sequence: a.entry.seq)
+                    let message = OutgoingMessage(
+                        message: a.entry.message, instance: instance, attempt: a.attempt, via: a.entry.via, now: wallNow(), sequence: a.entry.seq)
                     tasks.addTask {
                         let outcome = await notifier.deliver(message)
                         let ev = delivery.complete(a, outcome: outcome, now: clock.now, wall: wallNow(), random: Double.random(in: 0..<1))
@@ -144,11 +151,17 @@ public struct DeliveryService: Service {
         case .givenUp(let channel, let entry, let reason):
             logger.error(
                 "gave up delivering a message to \(channel): \(reason); its alerts follow in this log",
-                metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(channel)", "key": "\(entry.message.key)", "error": "\(reason)"])
+                metadata: [
+                    LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(channel)", "key": "\(entry.message.key)",
+                    "error": "\(reason)",
+                ])
             for n in entry.message.notifications {
                 logger.error(
                     "undelivered: \(n.severity) (\(n.reason.rawValue)): \(n.message)",
-                    metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(channel)", LogKey.fingerprint: "\(n.fingerprint)"])
+                    metadata: [
+                        LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(channel)",
+                        LogKey.fingerprint: "\(n.fingerprint)",
+                    ])
             }
         case .dropped(let channel, let count, let reason):
             logger.error(
@@ -161,7 +174,8 @@ public struct DeliveryService: Service {
                     "channel \(channel) is failing; its circuit breaker opened\(reason.map { ": \($0)" } ?? "")",
                     metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", LogKey.channel: "\(channel)", "breaker": "open"])
             case .halfOpened:
-                logger.notice("channel \(channel): probing after the recovery timeout", metadata: [LogKey.channel: "\(channel)", "breaker": "half_open"])
+                logger.notice(
+                    "channel \(channel): probing after the recovery timeout", metadata: [LogKey.channel: "\(channel)", "breaker": "half_open"])
             case .closed:
                 logger.notice(
                     "channel \(channel) delivers again; its circuit breaker closed",
@@ -205,7 +219,10 @@ struct LogNotifier: Notifier {
     func deliver(_ m: OutgoingMessage) async -> DeliveryOutcome {
         logger.warning(
             "\(MessageText.subject(m.message, instance: m.instance))\(m.via.map { " (for failing channel \($0))" } ?? "")",
-            metadata: [LogKey.messageID: "\(EventKind.alertNotification.messageID)", LogKey.channel: "\(channel)", "key": "\(m.key)", "body": "\(MessageText.body(m.message, instance: m.instance, via: m.via))"])
+            metadata: [
+                LogKey.messageID: "\(EventKind.alertNotification.messageID)", LogKey.channel: "\(channel)", "key": "\(m.key)",
+                "body": "\(MessageText.body(m.message, instance: m.instance, via: m.via))",
+            ])
         return .delivered(detail: "logged")
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Named crash points, compiled in and armed only by the environment (etcd's gofail): with

@@ -103,8 +103,10 @@ public enum MetricsDocument {
     }
 
     static func modes(_ m: CPUModes) -> [(String, Double)] {
-        [("user", m.user), ("nice", m.nice), ("system", m.system), ("idle", m.idle), ("iowait", m.iowait), ("irq", m.irq), ("softirq", m.softirq),
-         ("steal", m.steal), ("guest", m.guest), ("guest_nice", m.guestNice)]
+        [
+            ("user", m.user), ("nice", m.nice), ("system", m.system), ("idle", m.idle), ("iowait", m.iowait), ("irq", m.irq), ("softirq", m.softirq),
+            ("steal", m.steal), ("guest", m.guest), ("guest_nice", m.guestNice),
+        ]
     }
 
     static let severities: [Severity] = [.ok, .warning, .critical, .unknown, .stale]
@@ -154,7 +156,9 @@ public enum MetricsDocument {
             }
             p.sample("vitals_notifications_handed_to_fallback_total", l, Double(ch.handedToFallback))
             p.sample("vitals_outbox_messages", l, Double(ch.queue.count))
-            for s in ["closed", "open", "half_open"] { p.sample("vitals_channel_breaker_state", l + [("state", s)], ch.breaker.state.name == s ? 1 : 0) }
+            for s in ["closed", "open", "half_open"] {
+                p.sample("vitals_channel_breaker_state", l + [("state", s)], ch.breaker.state.name == s ? 1 : 0)
+            }
             p.histogram("vitals_delivery_latency_seconds", l, bounds: Delivery.latencyBuckets, counts: ch.latencyCounts, sum: ch.latencySum)
         }
     }
@@ -202,8 +206,10 @@ public struct ChannelsDocument: Codable, Sendable {
             let cfg = config.channel(named: name)
             let d = byName[name]
             return Entry(
-                name: name, type: cfg?.kind.rawValue ?? d?.kind.rawValue ?? "removed", breaker: d?.breaker.state.name ?? "closed", queued: d?.queue.count ?? 0,
-                delivered: d?.delivered ?? 0, failedAttempts: d?.failedAttempts ?? 0, givenUp: d?.givenUp ?? [:], handedToFallback: d?.handedToFallback ?? 0,
+                name: name, type: cfg?.kind.rawValue ?? d?.kind.rawValue ?? "removed", breaker: d?.breaker.state.name ?? "closed",
+                queued: d?.queue.count ?? 0,
+                delivered: d?.delivered ?? 0, failedAttempts: d?.failedAttempts ?? 0, givenUp: d?.givenUp ?? [:],
+                handedToFallback: d?.handedToFallback ?? 0,
                 lastError: d?.lastError, lastErrorAt: d?.lastErrorWall, lastSuccessAt: d?.lastSuccessWall, failingSince: d?.failingSinceWall,
                 fallback: cfg?.fallback, oldestQueuedAt: d?.queue.first?.createdWall)
         }

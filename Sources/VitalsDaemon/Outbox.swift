@@ -1,13 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 public import VitalsCore
 import VitalsProcFS
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One message waiting for its channel, as the outbox keeps it on disk.
@@ -40,7 +41,8 @@ public struct OutboxStore: Sendable {
     /// Creates the folder (mode 0700).
     public func prepare() throws(VitalsError) {
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw VitalsError(.io, "cannot create the outbox \(directory); the state directory must be writable by vitals", cause: String(cString: strerror(errno)))
+            throw VitalsError(
+                .io, "cannot create the outbox \(directory); the state directory must be writable by vitals", cause: String(cString: strerror(errno)))
         }
     }
 

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VitalsCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Clock readings the daemon's wiring needs (logic never reads clocks; it is handed these).
 public enum Monotonic {

@@ -1,11 +1,12 @@
-#if canImport(Dispatch)
-import Dispatch
-#endif
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 public import VitalsCore
 import VitalsPlugins
-import Synchronization
+
+#if canImport(Dispatch)
+    import Dispatch
+#endif
 
 /// The latest result of every custom check, debounced, written by the plugin runs and read by
 /// the sampling cycle.
@@ -39,7 +40,8 @@ public final class PluginResults: Sendable {
     func record(_ check: CheckDefinition, _ result: PluginResult, at now: ContinuousClock.Instant, wall: Double) -> Transition? {
         entries.withLock { all in
             let start = baseline.withLock { $0[check.name] } ?? .ok
-            var e = all[check.name] ?? Entry(debouncer: Debouncer(baseline: start), result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
+            var e =
+                all[check.name] ?? Entry(debouncer: Debouncer(baseline: start), result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
             let before = e.state
             let wasNotApplicable = all[check.name]?.result.notApplicable ?? false
             let state: Severity
@@ -90,7 +92,8 @@ public final class PluginResults: Sendable {
                         out.append(
                             CheckStatus(
                                 check: c.name, resource: "", severity: .stale,
-                                message: "no result for \(Units.formatDuration(.seconds(Int64(age.seconds)))) (interval \(Units.formatDuration(c.interval))); last: \(e.result.message)",
+                                message:
+                                    "no result for \(Units.formatDuration(.seconds(Int64(age.seconds)))) (interval \(Units.formatDuration(c.interval))); last: \(e.result.message)",
                                 value: nil, threshold: nil, since: e.finishedWall + limit.seconds, evaluatedAt: wall, pending: nil))
                     } else {
                         var status = CheckStatus(
@@ -111,7 +114,8 @@ public final class PluginResults: Sendable {
                     out.append(
                         CheckStatus(
                             check: c.name, resource: "", severity: .stale,
-                            message: "no result since the agent started \(Units.formatDuration(.seconds(Int64(started.duration(to: now).seconds)))) ago (interval \(Units.formatDuration(c.interval)))",
+                            message:
+                                "no result since the agent started \(Units.formatDuration(.seconds(Int64(started.duration(to: now).seconds)))) ago (interval \(Units.formatDuration(c.interval)))",
                             value: nil, threshold: nil, since: wall, evaluatedAt: wall, pending: nil))
                 }
             }

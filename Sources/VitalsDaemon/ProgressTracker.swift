@@ -1,5 +1,5 @@
-public import VitalsCore
 import Synchronization
+public import VitalsCore
 
 /// The shared progress board the long-running parts report to and the watchdog reads
 /// (a `WatchdogPolicy` behind a lock, on the monotonic clock).

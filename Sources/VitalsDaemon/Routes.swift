@@ -1,14 +1,15 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+public import Logging
 import VitalsCore
 public import VitalsServer
-public import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The status API routes over the agent's in-memory state (versioned under /v1/).
@@ -85,7 +86,8 @@ public struct Routes: Sendable {
         // An overrun counts for ten intervals: long enough to be seen, short enough to clear.
         if let at = c.lastOverrunAt, at.duration(to: now()) < c.config.interval * 10 {
             problems.append(
-                "a sampling cycle overran its interval \(Units.formatDuration(.seconds(Int64(at.duration(to: now()).seconds)))) ago (\(c.overruns) overruns since start)")
+                "a sampling cycle overran its interval \(Units.formatDuration(.seconds(Int64(at.duration(to: now()).seconds)))) ago (\(c.overruns) overruns since start)"
+            )
         }
         if let e = c.stateWriteError { problems.append("the alert state cannot be written (a restart would forget the alerts): \(e)") }
         if let e = c.outboxWriteError { problems.append("the outbox cannot be written (notifications wait in memory only): \(e)") }

@@ -70,11 +70,15 @@ public struct SamplingService: Service {
             evaluator.retain(only: keep)
             for report in snapshot.samplers where report.outcome == .failed {
                 logger.warning(
-                    "sampler failed", metadata: [LogKey.messageID: "\(EventKind.samplerFailed.messageID)", "sampler": "\(report.name)", "error": "\(report.error ?? "")"])
+                    "sampler failed",
+                    metadata: [
+                        LogKey.messageID: "\(EventKind.samplerFailed.messageID)", "sampler": "\(report.name)", "error": "\(report.error ?? "")",
+                    ])
             }
             let ended = clock.now
             let took = started.duration(to: ended)
-            let statuses = evaluator.statuses + (plugins?.statuses(config.checks, now: ended, wall: wallNow()) ?? [])
+            let statuses =
+                evaluator.statuses + (plugins?.statuses(config.checks, now: ended, wall: wallNow()) ?? [])
                 + (delivery?.statuses(wall: wallNow()) ?? [])
             state.recordCycle(snapshot, checks: statuses, took: took, endedAt: ended)
             alerts?.process(statuses, config: config, now: ended, wall: wallNow())
@@ -98,7 +102,10 @@ public struct SamplingService: Service {
                 state.recordOverrun(at: now)
                 logger.warning(
                     "sampling cycle overran its interval; skipping missed ticks",
-                    metadata: [LogKey.messageID: "\(EventKind.cycleOverrun.messageID)", "skipped": "\(behind + 1 - tick)", "duration_ms": "\(took.seconds * 1000)"])
+                    metadata: [
+                        LogKey.messageID: "\(EventKind.cycleOverrun.messageID)", "skipped": "\(behind + 1 - tick)",
+                        "duration_ms": "\(took.seconds * 1000)",
+                    ])
                 tick = behind + 1
                 next = anchor + interval * tick
             }

@@ -29,7 +29,9 @@ public struct WatchdogService: Service {
             if stuck.isEmpty {
                 notifier.watchdogPing()
                 if wasStuck {
-                    logger.notice("watchdog: every part makes progress again; pinging", metadata: [LogKey.messageID: "\(EventKind.watchdogRecovered.messageID)"])
+                    logger.notice(
+                        "watchdog: every part makes progress again; pinging", metadata: [LogKey.messageID: "\(EventKind.watchdogRecovered.messageID)"]
+                    )
                 }
             } else if !wasStuck {
                 logger.error(

@@ -98,7 +98,8 @@ final class HTTPSender: Sendable {
         let response: HTTPExchange.Response
         do {
             response = try await HTTPExchange.run(
-                target: target, tls: context, headers: headers, body: body, group: group, connectTimeout: min(connectTimeout, timeout), deadline: deadline)
+                target: target, tls: context, headers: headers, body: body, group: group, connectTimeout: min(connectTimeout, timeout),
+                deadline: deadline)
         } catch let e as HTTPExchange.Failure {
             switch e {
             case .timedOut: return .failed(reason: "no answer from \(Self.redact(url)) within \(Units.formatDuration(timeout))", retry: true)
@@ -127,7 +128,8 @@ final class HTTPSender: Sendable {
         case 408:
             return .failed(reason: "HTTP 408 (request timeout) from \(Self.redact(url))", retry: true)
         default:
-            return .failed(reason: "HTTP \(code) from \(Self.redact(url))\(snippet); not retried (fix the receiver or the channel's settings)", retry: false)
+            return .failed(
+                reason: "HTTP \(code) from \(Self.redact(url))\(snippet); not retried (fix the receiver or the channel's settings)", retry: false)
         }
     }
 
@@ -186,7 +188,9 @@ public enum Base64 {
         var out: [UInt8] = []
         var i = 0
         while i < bytes.count {
-            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            let b0 = bytes[i]
+            let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
+            let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
             out.append(table[Int(b0 >> 2)])
             out.append(table[Int((b0 & 3) << 4 | b1 >> 4)])
             out.append(i + 1 < bytes.count ? table[Int((b1 & 0xf) << 2 | b2 >> 6)] : UInt8(ascii: "="))

@@ -28,13 +28,17 @@ public enum MessageText {
         var out: [String] = []
         if let via { out.append("(Channel \(via) is failing; this message comes through its fallback.)\n") }
         for n in m.notifications {
-            var lines = ["\(tag(n)) \(n.labels["alertname"] ?? "alert") on \(instance)\(n.labels["resource"].map { $0.isEmpty ? "" : " (\($0))" } ?? "")"]
+            var lines = [
+                "\(tag(n)) \(n.labels["alertname"] ?? "alert") on \(instance)\(n.labels["resource"].map { $0.isEmpty ? "" : " (\($0))" } ?? "")"
+            ]
             lines.append("  \(oneLine(n.message))")
             let unit = n.annotations?["unit"].map { $0 == "%" ? "%" : " \($0)" } ?? ""
             if let v = n.value { lines.append("  value:     \(Units.formatNumber(v))\(unit)") }
             if let t = n.threshold { lines.append("  limit:     \(Units.formatNumber(t))\(unit)") }
             lines.append("  since:     \(Timestamp.rfc3339(n.startsAt))")
-            if let d = n.duration { lines.append("  lasted:    \(Units.formatDuration(d))\(n.worstValue.map { "; worst value \(Units.formatNumber($0))" } ?? "")") }
+            if let d = n.duration {
+                lines.append("  lasted:    \(Units.formatDuration(d))\(n.worstValue.map { "; worst value \(Units.formatNumber($0))" } ?? "")")
+            }
             lines.append("  why now:   \(n.reason.description)\(n.previous.map { " (was \($0))" } ?? "")")
             if let by = n.acknowledgedBy { lines.append("  acked by:  \(by)") }
             if let top = n.annotations?["top_processes"] { lines.append("  processes: \(top)") }

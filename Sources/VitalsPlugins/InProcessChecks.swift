@@ -2,7 +2,7 @@ import CHost
 public import VitalsCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A check compiled into vitals: it runs on the plugin pool like a plugin (so it may block
@@ -52,7 +52,8 @@ public struct FailedUnitsCheck: Check {
         let more = count > 10 ? " and \(count - 10) more" : ""
         return PluginResult(
             severity: .critical,
-            message: "\(count) failed systemd unit\(count == 1 ? "" : "s"): \(shown)\(more) (systemctl status \(names.first ?? ""); systemctl reset-failed once fixed)",
+            message:
+                "\(count) failed systemd unit\(count == 1 ? "" : "s"): \(shown)\(more) (systemctl status \(names.first ?? ""); systemctl reset-failed once fixed)",
             perfData: [PerfDatum(label: "failed_units", value: Double(count), min: 0)])
     }
 }
@@ -150,7 +151,8 @@ public struct ClockSyncCheck: Check {
         case 0:
             return PluginResult(
                 severity: .warning,
-                message: "clock not synchronised (max error \(Units.formatNumber(Double(maxError) / 1e6)) s); is an NTP client (systemd-timesyncd, chrony) running?",
+                message:
+                    "clock not synchronised (max error \(Units.formatNumber(Double(maxError) / 1e6)) s); is an NTP client (systemd-timesyncd, chrony) running?",
                 perfData: perf)
         default:
             break
@@ -183,6 +185,8 @@ public struct ClockSyncCheck: Check {
         }
         return PluginResult(
             severity: .unknown,
-            message: "clock state unknown: adjtimex: \(kernelError) (the unit's ProtectClock=); systemd-timedated: \(bus); no systemd-timesyncd mark in /run/systemd/timesync")
+            message:
+                "clock state unknown: adjtimex: \(kernelError) (the unit's ProtectClock=); systemd-timedated: \(bus); no systemd-timesyncd mark in /run/systemd/timesync"
+        )
     }
 }

@@ -2,7 +2,7 @@ import CSpawn
 public import VitalsCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Resource limits a plugin runs under.

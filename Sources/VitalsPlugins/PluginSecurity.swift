@@ -1,7 +1,7 @@
 import VitalsCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Whether a plugin may run: the path as it is executed, every component of it, must be out of

@@ -2,7 +2,7 @@ import CSpawn
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Keeps every process a plugin run started from outliving the run (issue 14: a plugin running

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 public import VitalsCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// statvfs(3) under a name that does not clash with the struct of the same name.
 private func cStatvfs(_ path: String, _ buf: UnsafeMutablePointer<statvfs>) -> Int32 { statvfs(path, buf) }

@@ -1,6 +1,6 @@
+import Synchronization
 public import VitalsCore
 public import VitalsProcFS
-import Synchronization
 
 /// CPU usage per mode, total and per core, from two readings of /proc/stat. The first sample is
 /// unknown; a core that comes online is unknown for one sample; when cores come or go the total is

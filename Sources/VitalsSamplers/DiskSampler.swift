@@ -1,6 +1,6 @@
+import Synchronization
 public import VitalsCore
 public import VitalsProcFS
-import Synchronization
 
 /// Space and inodes of every watched mount: mounts from /proc/self/mountinfo chosen by
 /// `MountSelection`, statvfs through the `StatvfsWorker` with a deadline.

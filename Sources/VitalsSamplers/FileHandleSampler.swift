@@ -1,6 +1,6 @@
+import Synchronization
 public import VitalsCore
 import VitalsProcFS
-import Synchronization
 
 /// File handles: system-wide allocated/max from /proc/sys/fs/file-nr, the processes closest to
 /// their RLIMIT_NOFILE (open entries of /proc/PID/fd against /proc/PID/limits), and vitals' own count.

@@ -1,6 +1,6 @@
+import Synchronization
 public import VitalsCore
 public import VitalsProcFS
-import Synchronization
 
 /// Memory and swap from /proc/meminfo, swap-in rate and OOM kills from /proc/vmstat.
 public final class MemorySampler: Sampler {

@@ -1,6 +1,6 @@
+import Synchronization
 import VitalsCore
 public import VitalsProcFS
-import Synchronization
 
 /// The ProcFS root shared by the samplers, swappable at reload.
 public final class ProcFSHandle: Sendable {

@@ -1,9 +1,10 @@
-#if canImport(Dispatch)
-import Dispatch
-#endif
+import Synchronization
 public import VitalsCore
 public import VitalsProcFS
-import Synchronization
+
+#if canImport(Dispatch)
+    import Dispatch
+#endif
 
 /// Runs statvfs off the sampling loop, all mounts at once, with one deadline for the batch.
 ///

@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Collects one request at a time, answers it through the route handler, and enforces the

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import VitalsCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Prepares the path of a unix socket: a stale file left by a crash is removed, a live socket of a
 /// running agent is not stolen, and anything that is not a socket is left alone with an error.

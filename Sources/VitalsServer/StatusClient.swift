@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import VitalsCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A small blocking HTTP/1.1 client for the status socket, used by `vitals status`, `alerts`,
 /// `silence` and `ack`.
@@ -34,7 +35,8 @@ public enum StatusClient {
             let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else {
                 if errno == EPIPE || errno == ECONNRESET {
-                    throw VitalsError(.socket, "\(path): the agent closed the connection before answering (it may be busy with too many connections); try again")
+                    throw VitalsError(
+                        .socket, "\(path): the agent closed the connection before answering (it may be busy with too many connections); try again")
                 }
                 throw VitalsError(.socket, "\(path): cannot send the request", cause: String(cString: strerror(errno)))
             }
@@ -88,7 +90,8 @@ public enum StatusClient {
         if data.isEmpty {
             throw VitalsError(
                 .socket,
-                "\(path): the agent closed the connection without an answer (it stopped or restarted); a change may or may not have been saved: check, or run the same command again (a silence asked for twice is kept once)")
+                "\(path): the agent closed the connection without an answer (it stopped or restarted); a change may or may not have been saved: check, or run the same command again (a silence asked for twice is kept once)"
+            )
         }
         guard let end = data.indices.first(where: { data[$0...].starts(with: separator) }) else {
             throw VitalsError(.socket, "\(path): malformed reply (no header end)")

@@ -1,11 +1,11 @@
 public import NIOCore
-import NIOPosix
 import NIOHTTP1
-public import VitalsCore
+import NIOPosix
 import Synchronization
+public import VitalsCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// HTTP/1.1 over a unix socket, bounded in connections, body size, requests per connection and
@@ -42,11 +42,14 @@ public final class StatusServer: Sendable {
 
     /// Serves over TCP (the optional metrics listener for Prometheus). No peer credentials exist
     /// there, so nothing served this way may change state.
-    public convenience init(tcp address: ListenAddress, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(), handler: @escaping Handler) {
+    public convenience init(tcp address: ListenAddress, group: any EventLoopGroup, limits: ServerLimits = ServerLimits(), handler: @escaping Handler)
+    {
         self.init(path: address.description, inherited: nil, group: group, limits: limits, handler: handler, tcp: address)
     }
 
-    private init(path: String, inherited: CInt?, group: any EventLoopGroup, limits: ServerLimits, handler: @escaping Handler, tcp: ListenAddress? = nil) {
+    private init(
+        path: String, inherited: CInt?, group: any EventLoopGroup, limits: ServerLimits, handler: @escaping Handler, tcp: ListenAddress? = nil
+    ) {
         self.tcp = tcp
         self.path = path
         self.inheritedDescriptor = inherited
@@ -114,10 +117,12 @@ public final class StatusServer: Sendable {
             let mine = a.byUser[uid, default: 0]
             let cap = privileged ? limits.maxConnections : limits.maxConnections - limits.reservedForPrivileged
             if a.total >= cap {
-                return "the agent is busy: \(a.total) connections are open (the limit is \(limits.maxConnections), \(limits.reservedForPrivileged) kept for root); try again, or as root"
+                return
+                    "the agent is busy: \(a.total) connections are open (the limit is \(limits.maxConnections), \(limits.reservedForPrivileged) kept for root); try again, or as root"
             }
             if mine >= limits.maxConnectionsPerUser && !privileged {
-                return "the agent is busy: uid \(uid.map { "\($0)" } ?? "(tcp)") already holds \(mine) connections (at most \(limits.maxConnectionsPerUser) per user); close some and try again"
+                return
+                    "the agent is busy: uid \(uid.map { "\($0)" } ?? "(tcp)") already holds \(mine) connections (at most \(limits.maxConnectionsPerUser) per user); close some and try again"
             }
             a.total += 1
             a.byUser[uid, default: 0] += 1

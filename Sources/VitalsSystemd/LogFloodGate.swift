@@ -1,5 +1,5 @@
-public import VitalsCore
 import Synchronization
+public import VitalsCore
 
 /// The shared, thread-safe home of `LogFloodGuard` for every `VitalsLogHandler` of the process: a
 /// burst of identical events (same level, text and fields) reaches the journal `burst` times per

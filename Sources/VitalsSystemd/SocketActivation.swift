@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSystemd
 public import VitalsCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Socket activation: the status socket handed over by a `.socket` unit (sd_listen_fds).
 public enum SocketActivation {
@@ -26,7 +27,8 @@ public enum SocketActivation {
         guard sd_is_socket_unix(fd, CInt(SOCK_STREAM.rawValue), 1, nil, 0) > 0 else {
             throw VitalsError(
                 .socket,
-                "systemd passed descriptor \(fd), which is not a listening unix stream socket; the .socket unit must use ListenStream=/run/vitals/vitals.sock")
+                "systemd passed descriptor \(fd), which is not a listening unix stream socket; the .socket unit must use ListenStream=/run/vitals/vitals.sock"
+            )
         }
         // Any further descriptors are not vitals'; close them rather than leak them into plugins.
         if n > 1 { for extra in (fd + 1)..<(fd + n) { close(extra) } }

@@ -66,7 +66,8 @@ public struct TraceReplay {
         }
 
         static func clock(_ t: Int) -> String {
-            let h = t / 3600, m = (t % 3600) / 60
+            let h = t / 3600
+            let m = (t % 3600) / 60
             return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
         }
     }
@@ -97,13 +98,20 @@ public struct TraceReplay {
         let i = Self.interval
         return [
             Incident(name: "cpu saturated 20m", check: "cpu", resource: "", start: Self.h(2), end: Self.h(2) + 1500, deadline: Self.h(2) + 300 + i),
-            Incident(name: "memory leak", check: "memory", resource: "", start: Self.h(5) + 1390, end: Self.h(5) + 3000, deadline: Self.h(5) + 1390 + 2 * i + i),
-            Incident(name: "disk /srv hovering at 90%", check: "disk", resource: "/srv", start: Self.h(7), end: Self.h(12), deadline: Self.h(7) + 600),
+            Incident(
+                name: "memory leak", check: "memory", resource: "", start: Self.h(5) + 1390, end: Self.h(5) + 3000,
+                deadline: Self.h(5) + 1390 + 2 * i + i),
+            Incident(
+                name: "disk /srv hovering at 90%", check: "disk", resource: "/srv", start: Self.h(7), end: Self.h(12), deadline: Self.h(7) + 600),
             Incident(name: "disk /var full", check: "disk", resource: "/var", start: Self.h(14), end: Self.h(15), deadline: Self.h(14) + i + i),
             Incident(name: "cpu busy 12m", check: "cpu", resource: "", start: Self.h(16), end: Self.h(16) + 720, deadline: Self.h(16) + 300 + i),
-            Incident(name: "memory pressure flapping", check: "pressure_memory", resource: "", start: Self.h(18), end: Self.h(19), deadline: Self.h(18) + i + i),
-            Incident(name: "io pressure", check: "pressure_io", resource: "", start: Self.h(20), end: Self.h(20) + 600, deadline: Self.h(20) + 2 * i + i),
-            Incident(name: "cpu sampler failing 10m", check: "cpu", resource: "", start: Self.h(22), end: Self.h(22) + 600, deadline: Self.h(22) + 30 + i),
+            Incident(
+                name: "memory pressure flapping", check: "pressure_memory", resource: "", start: Self.h(18), end: Self.h(19),
+                deadline: Self.h(18) + i + i),
+            Incident(
+                name: "io pressure", check: "pressure_io", resource: "", start: Self.h(20), end: Self.h(20) + 600, deadline: Self.h(20) + 2 * i + i),
+            Incident(
+                name: "cpu sampler failing 10m", check: "cpu", resource: "", start: Self.h(22), end: Self.h(22) + 600, deadline: Self.h(22) + 30 + i),
         ]
     }
 
@@ -190,9 +198,12 @@ public struct TraceReplay {
         var latency: [String: Int?] = [:]
         for i in incidents { latency[i.name] = .some(nil) }
         var spurious: [String] = []
-        var problems = 0, recoveries = 0, flaps = 0
+        var problems = 0
+        var recoveries = 0
+        var flaps = 0
         for (t, n) in sent {
-            let check = n.labels["check"] ?? "", resource = n.labels["resource"] ?? ""
+            let check = n.labels["check"] ?? ""
+            let resource = n.labels["resource"] ?? ""
             // A notification belongs to the incident on its check whose span (plus the time a
             // clear debounce and a recovery take) contains it.
             let owner = incidents.first { $0.check == check && $0.resource == resource && t >= $0.start && t <= $0.end + 600 }
@@ -210,6 +221,8 @@ public struct TraceReplay {
         return Report(
             samples: Self.day / Self.interval, incidents: incidents, latency: latency, problemNotifications: problems,
             recoveries: recoveries, flapNotifications: flaps, spurious: spurious, channelMessages: messages,
-            log: sent.map { "\(Report.clock($0.t)):\(($0.t % 60) < 10 ? "0" : "")\($0.t % 60) \($0.n.labels["check"] ?? "") \($0.n.labels["resource"] ?? "") \($0.n.reason.rawValue) \($0.n.severity)" })
+            log: sent.map {
+                "\(Report.clock($0.t)):\(($0.t % 60) < 10 ? "0" : "")\($0.t % 60) \($0.n.labels["check"] ?? "") \($0.n.labels["resource"] ?? "") \($0.n.reason.rawValue) \($0.n.severity)"
+            })
     }
 }

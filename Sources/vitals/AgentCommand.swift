@@ -1,15 +1,16 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ArgumentParser
 import Logging
 import VitalsConfig
 import VitalsCore
 import VitalsDaemon
-import VitalsSystemd
 import VitalsServer
+import VitalsSystemd
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `vitals agent`: runs the monitor in the foreground until SIGTERM or SIGINT; SIGHUP reloads.
 struct AgentCommand: AsyncParsableCommand {
@@ -134,7 +135,7 @@ struct CommonOptions: ParsableArguments {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a line to stderr.

@@ -6,7 +6,7 @@ import VitalsPlugins
 import VitalsSamplers
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `vitals check` and `vitals check run NAME`: run custom checks once, here, and show the result.

@@ -1,15 +1,16 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ArgumentParser
 import VitalsCore
 import VitalsDaemon
 import VitalsServer
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `vitals silence add|list|expire`: mute alerts by their labels for a while.
@@ -31,7 +32,9 @@ struct SilenceCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a silence; prints its id and the alerts it mutes now.",
-            discussion: "The same silence asked for again while it is in force (same matchers, author, comment and start) is kept once, so running the command again after the agent died before answering is safe.")
+            discussion:
+                "The same silence asked for again while it is in force (same matchers, author, comment and start) is kept once, so running the command again after the agent died before answering is safe."
+        )
 
         @OptionGroup var common: CommonOptions
 
@@ -67,7 +70,7 @@ struct SilenceCommand: ParsableCommand {
             let now = WallClock.now()
             let startsAt = now + (start.flatMap(Units.parseDuration)?.seconds ?? 0)
             let body = SilenceBody(
-                matchers: matchers, starts_at: startsAt, ends_at: startsAt + Units.parseDuration(duration)!.seconds, comment: comment)
+                matchers: matchers, startsAt: startsAt, endsAt: startsAt + Units.parseDuration(duration)!.seconds, comment: comment)
             let reply = try common.send("POST", "/v1/silences", body: Array(try JSONEncoder().encode(body)))
             if json {
                 print(reply.text, terminator: "")
@@ -77,7 +80,9 @@ struct SilenceCommand: ParsableCommand {
             let mutes = entry.matchingAlerts ?? []
             // 200, not 201: the same silence was already in force (a retry); it is kept once.
             let again = reply.status == 200 ? " (already in force: kept once)" : ""
-            print("silence \(entry.id) \(entry.state.rawValue)\(again) until \(SilenceCommand.time(entry.endsAt)); it matches \(mutes.count) alert\(mutes.count == 1 ? "" : "s") now")
+            print(
+                "silence \(entry.id) \(entry.state.rawValue)\(again) until \(SilenceCommand.time(entry.endsAt)); it matches \(mutes.count) alert\(mutes.count == 1 ? "" : "s") now"
+            )
             for fp in mutes { print("  \(fp)") }
         }
     }
@@ -121,9 +126,15 @@ struct SilenceCommand: ParsableCommand {
 
     struct SilenceBody: Encodable {
         var matchers: [String]
-        var starts_at: Double
-        var ends_at: Double
+        var startsAt: Double
+        var endsAt: Double
         var comment: String
+
+        enum CodingKeys: String, CodingKey {
+            case matchers, comment
+            case startsAt = "starts_at"
+            case endsAt = "ends_at"
+        }
     }
 
     static func time(_ t: Double) -> String {
@@ -190,7 +201,12 @@ struct AckCommand: ParsableCommand {
     struct AckBody: Encodable {
         var comment: String?
         var sticky: Bool
-        var expire_seconds: Double?
+        var expireSeconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case comment, sticky
+            case expireSeconds = "expire_seconds"
+        }
     }
 
     func run() throws {
@@ -200,7 +216,7 @@ struct AckCommand: ParsableCommand {
             print("acknowledgement of \(fingerprint) removed")
             return
         }
-        let body = AckBody(comment: comment, sticky: sticky, expire_seconds: expire.flatMap(Units.parseDuration)?.seconds)
+        let body = AckBody(comment: comment, sticky: sticky, expireSeconds: expire.flatMap(Units.parseDuration)?.seconds)
         let reply = try common.send("POST", path, body: Array(try JSONEncoder().encode(body)))
         let ack = try JSONDecoder().decode(Acknowledgement.self, from: Data(reply.body))
         let until = ack.expiresAt.map { " until \(SilenceCommand.time($0))" } ?? ""

@@ -11,7 +11,9 @@ enum StatusTable {
             $0.severity.rank != $1.severity.rank ? $0.severity.rank > $1.severity.rank : ($0.check, $0.resource) < ($1.check, $1.resource)
         }
         let header = ["CHECK", "RESOURCE", "STATE", "SINCE", "MESSAGE"]
-        let cells = rows.map { c in [c.check, c.resource, c.severity.rawValue, ago(now - c.since), c.message + (c.pending.map { " [pending: \($0)]" } ?? "")] }
+        let cells = rows.map { c in
+            [c.check, c.resource, c.severity.rawValue, ago(now - c.since), c.message + (c.pending.map { " [pending: \($0)]" } ?? "")]
+        }
         var widths = header.map(\.count)
         for r in cells { for i in 0..<4 { widths[i] = max(widths[i], r[i].count) } }
         func line(_ r: [String], _ severity: Severity?) -> String {

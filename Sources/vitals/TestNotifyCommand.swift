@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ArgumentParser
 import Logging
 import NIOCore
@@ -11,6 +6,12 @@ import VitalsConfig
 import VitalsCore
 import VitalsDaemon
 import VitalsNotify
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `vitals test-notify [CHANNEL]`: one test message through each channel's real notifier.
 struct TestNotifyCommand: AsyncParsableCommand {

@@ -17,6 +17,9 @@ struct Vitals: AsyncParsableCommand {
             Configuration: /etc/vitals/vitals.yaml (or --config). Environment variables override single keys: VITALS_ + the key path in upper case, levels joined by two underscores, e.g. VITALS_INTERVAL=30s, VITALS_THRESHOLDS__DISK__CRITICAL=97.
             """,
         version: Agent.version,
-        subcommands: [AgentCommand.self, StatusCommand.self, AlertsCommand.self, SilenceCommand.self, AckCommand.self, CheckCommand.self, ConfigCommand.self, TestNotifyCommand.self, MetricsCommand.self]
+        subcommands: [
+            AgentCommand.self, StatusCommand.self, AlertsCommand.self, SilenceCommand.self, AckCommand.self, CheckCommand.self, ConfigCommand.self,
+            TestNotifyCommand.self, MetricsCommand.self,
+        ]
     )
 }

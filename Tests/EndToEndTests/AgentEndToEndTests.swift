@@ -57,7 +57,9 @@ import VitalsTestKit
         #expect(health["status"] as? String == "degraded")
         let errors = try #require(health["sampler_errors"] as? [[String: Any]])
         #expect(errors.first?["sampler"] as? String == "memory")
-        #expect(errors.first?["error"] as? String == "\(proc)/meminfo: no MemTotal line".replacingOccurrences(of: "\(proc)/meminfo", with: "/proc/meminfo"))
+        #expect(
+            errors.first?["error"] as? String
+                == "\(proc)/meminfo: no MemTotal line".replacingOccurrences(of: "\(proc)/meminfo", with: "/proc/meminfo"))
         let checks = try #require(try agent.get()["checks"] as? [[String: Any]])
         let memCheck = try #require(checks.first { $0["check"] as? String == "memory" })
         #expect(memCheck["severity"] as? String == "unknown")

@@ -37,7 +37,9 @@ final class AgentProcess: @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = agentArgs
         }
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VITALS_") && $0.key != "JOURNAL_STREAM" && $0.key != "NOTIFY_SOCKET" }
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("VITALS_") && $0.key != "JOURNAL_STREAM" && $0.key != "NOTIFY_SOCKET"
+        }
         // The product as shipped: the compiled-in checks (failed units, reboot required, clock
         // sync) stay on; a test that turns them off passes VITALS_PLUGINS__BUILTIN_CHECKS and says why.
         env.merge(environment) { _, b in b }

@@ -218,9 +218,10 @@ import VitalsTestKit
         try "0.00 0.00 0.00 1/80 4910\n".write(toFile: proc + "/loadavg", atomically: true, encoding: .utf8)
         #expect(eventually { try loadAlert(agent.socket)["severity"] as? String == "ok" && loadAlert(agent.socket)["notified"] == nil })
         #expect(agent.stop() == 0)
-        let sent = notifications(agent.stderrText().split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
-        })
+        let sent = notifications(
+            agent.stderrText().split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+            })
         let summary = sent.map { "\($0["reason"] ?? "") \($0["channel"] ?? "") step \($0["step"] ?? "")" }
         #expect(summary == ["first log step 0", "escalated pager step 1", "resolved log step 1", "resolved pager step 1"], "\(summary)")
         #expect(sent.allSatisfy { $0["route"] == "pages" })

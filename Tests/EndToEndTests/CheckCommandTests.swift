@@ -23,13 +23,13 @@ import VitalsTestKit
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = checks + "/host.yaml"
         try """
-            - name: loadavg_plugin
-              command: [/usr/lib/nagios/plugins/check_load, -w, "1000,1000,1000", -c, "2000,2000,2000"]
-            - name: broken_thing
-              command: [/usr/lib/nagios/plugins/check_dummy, "2", "the thing is broken"]
-            - name: unsafe
-              command: [\(unsafePlugin)]
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        - name: loadavg_plugin
+          command: [/usr/lib/nagios/plugins/check_load, -w, "1000,1000,1000", -c, "2000,2000,2000"]
+        - name: broken_thing
+          command: [/usr/lib/nagios/plugins/check_dummy, "2", "the thing is broken"]
+        - name: unsafe
+          command: [\(unsafePlugin)]
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
 
         let all = try vitals(["check", "--checks-dir", checks, "--table"])
@@ -72,7 +72,9 @@ import VitalsTestKit
 
         try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: file)
         let refused = try vitals(["check", "--checks-dir", checks])
-        #expect(refused.status == 3 && refused.err.contains("is writable by others; commands come only from files only root can change"), "\(refused.err)")
+        #expect(
+            refused.status == 3 && refused.err.contains("is writable by others; commands come only from files only root can change"), "\(refused.err)"
+        )
     }
 
     /// Root only: as another user the file belongs to that user and the refusal reads differently.

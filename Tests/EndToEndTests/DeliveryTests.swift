@@ -109,11 +109,17 @@ import VitalsTestKit
         #expect(metrics.out.contains("vitals_check_status{check=\"flag\",resource=\"\",severity=\"ok\"} 1"))
         #expect(metrics.out.contains("vitals_memory_available_bytes "))
         // A plugin's perfdata (issue 7): check_load's load1, with its warning and critical limits.
-        #expect(eventually { (try? runVitals(["metrics", "--socket", agent.socket]).out.contains("vitals_plugin_perfdata{check=\"loadavg\",label=\"load1\",unit=\"\"}")) ?? false })
+        #expect(
+            eventually {
+                (try? runVitals(["metrics", "--socket", agent.socket]).out.contains(
+                    "vitals_plugin_perfdata{check=\"loadavg\",label=\"load1\",unit=\"\"}")) ?? false
+            })
         let lint = try Self.promtool(try runVitals(["metrics", "--socket", agent.socket]).out)
         #expect(lint.status == 0, "promtool check metrics: \(lint.out)")
-        let shown = Peer.run(AgentProcess.binary, ["config", "show", "--config", d + "/v.yaml"], environment: ["CREDENTIALS_DIRECTORY": d + "/creds"])
-        let everything = agent.stderrText() + channels.out + metrics.out + shown.1 + (try runVitals(["status", "--json", "--socket", agent.socket])).out
+        let shown = Peer.run(
+            AgentProcess.binary, ["config", "show", "--config", d + "/v.yaml"], environment: ["CREDENTIALS_DIRECTORY": d + "/creds"])
+        let everything =
+            agent.stderrText() + channels.out + metrics.out + shown.1 + (try runVitals(["status", "--json", "--socket", agent.socket])).out
         for secret in ["s3cret-hmac", "tok-98765"] { #expect(!everything.contains(secret), "\(secret) leaked") }
         #expect(shown.1.contains("<secret>"), "\(shown.1)")
     }
@@ -276,8 +282,10 @@ import VitalsTestKit
         #expect(status.contains("mail") && status.contains("am"), "\(status)")
         let shown = Peer.run(AgentProcess.binary, ["config", "show", "--config", d + "/v.yaml"], environment: env).1
         #expect(shown.contains("password: <secret>  # from credential smtp-password"), "\(shown)")
-        let everything = agent.stderrText() + status + shown + (try runVitals(["metrics", "--socket", agent.socket])).out
-            + (try runVitals(["status", "--json", "--socket", agent.socket])).out + (try runVitals(["status", "--channels", "--json", "--socket", agent.socket])).out
+        let everything =
+            agent.stderrText() + status + shown + (try runVitals(["metrics", "--socket", agent.socket])).out
+            + (try runVitals(["status", "--json", "--socket", agent.socket])).out
+            + (try runVitals(["status", "--channels", "--json", "--socket", agent.socket])).out
         #expect(!everything.contains("mail-pw-4711"), "the SMTP password leaked")
         #expect(!everything.contains("am-tok-5150"), "the Alertmanager token leaked")
         #expect(shown.contains("bearer_token: <secret>  # from credential am-token"), "\(shown)")
@@ -297,7 +305,8 @@ import VitalsTestKit
         #expect(try Self.promtool(text).status == 0)
         let (_, other) = Peer.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/status"])
         #expect(other == "404", "the status API stays on the unix socket")
-        let (_, post) = Peer.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "http://127.0.0.1:\(port)/v1/silences", "-d", "{}"])
+        let (_, post) = Peer.run(
+            "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "http://127.0.0.1:\(port)/v1/silences", "-d", "{}"])
         #expect(post == "404")
     }
 
@@ -360,7 +369,8 @@ import VitalsTestKit
                 """, to: d + "/v.yaml")
         let first = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: ["FAILPOINT_VITALS": point])
         let died = first.waitForExit()
-        #expect(died == 9 || died == -9 || first.stderrText().contains("failpoint \(point) reached"), "exit \(died): \(first.stderrText().suffix(400))")
+        #expect(
+            died == 9 || died == -9 || first.stderrText().contains("failpoint \(point) reached"), "exit \(died): \(first.stderrText().suffix(400))")
         let decidedBefore = DeliveryTests.queued(first)
         let second = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d)
         defer { _ = second.stop() }

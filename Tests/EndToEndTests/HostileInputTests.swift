@@ -46,7 +46,10 @@ import VitalsTestKit
         _ = try agent.waitForCycles(1)
         for (text, expected) in [
             ("interval: 1s\nalerts: {resolve_hold: 99999999999999999h}\n", "alerts.resolve_hold: expected a duration from 1s to 366d"),
-            ("interval: 1s\nx: " + String(repeating: "[", count: 40_000) + String(repeating: "]", count: 40_000) + "\n", "nested more than 64 levels deep"),
+            (
+                "interval: 1s\nx: " + String(repeating: "[", count: 40_000) + String(repeating: "]", count: 40_000) + "\n",
+                "nested more than 64 levels deep"
+            ),
         ] {
             try text.write(toFile: config, atomically: true, encoding: .utf8)
             agent.signal(SIGHUP)
@@ -111,7 +114,9 @@ import VitalsTestKit
         let health = try agent.get(true)
         #expect(health["status"] as? String == "degraded", "\(health)")
         let problems = health["problems"] as? [String] ?? []
-        #expect(problems.contains { $0.hasPrefix("the alert state cannot be written (a restart would forget the alerts): \(dir)/state/alerts.json") }, "\(problems)")
+        #expect(
+            problems.contains { $0.hasPrefix("the alert state cannot be written (a restart would forget the alerts): \(dir)/state/alerts.json") },
+            "\(problems)")
         let text = try cli(["status", "--health", "--socket", agent.socket])
         #expect(text.out.contains("status: degraded") && text.out.contains("degraded: the alert state cannot be written"), "\(text.out)")
     }
@@ -127,14 +132,14 @@ import VitalsTestKit
         let marker = "31\(Int.random(in: 100...999))"
         let script = dir + "/escape"
         try """
-            #!/bin/sh
-            setsid sleep \(marker) >/dev/null 2>&1 &
-            (setsid sh -c 'sleep \(marker)' >/dev/null 2>&1 &)
-            sleep \(marker) >/dev/null 2>&1 &
-            i=0
-            while [ "$(pgrep -cf 'sleep \(marker)')" -lt 3 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-            if [ "$(pgrep -cf 'sleep \(marker)')" -ge 3 ]; then echo "OK helpers alive during the run"; else echo "CRITICAL: helpers gone early: $(pgrep -af 'sleep \(marker)')"; exit 2; fi
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        setsid sleep \(marker) >/dev/null 2>&1 &
+        (setsid sh -c 'sleep \(marker)' >/dev/null 2>&1 &)
+        sleep \(marker) >/dev/null 2>&1 &
+        i=0
+        while [ "$(pgrep -cf 'sleep \(marker)')" -lt 3 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+        if [ "$(pgrep -cf 'sleep \(marker)')" -ge 3 ]; then echo "OK helpers alive during the run"; else echo "CRITICAL: helpers gone early: $(pgrep -af 'sleep \(marker)')"; exit 2; fi
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
         try "- name: escape\n  command: [\(script)]\n".write(toFile: checks + "/e.yaml", atomically: true, encoding: .utf8)
         chmod(checks + "/e.yaml", 0o644)

@@ -77,7 +77,8 @@ import VitalsTestKit
         let d = try Self.dir()
         defer { try? FileManager.default.removeItem(atPath: d) }
         let scratch = d + "/scratch"
-        try FileManager.default.createDirectory(atPath: scratch + "/running", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        try FileManager.default.createDirectory(
+            atPath: scratch + "/running", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: scratch)
         try FileManager.default.createDirectory(atPath: d + "/bin", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         try Self.write(

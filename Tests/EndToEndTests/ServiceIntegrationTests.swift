@@ -117,8 +117,10 @@ import VitalsTestKit
         chmod(dir, 0o777)
         let out = try run(
             "/usr/sbin/runuser",
-            ["-u", "nobody", "--", "env", "LIBDISPATCH_LOG=stderr", "nice", "-n", "5", AgentProcess.binary, "agent", "--interval", "1s",
-             "--cycles", "4", "--socket", dir + "/s", "--state-dir", dir + "/state", "--log-target", "stderr"],
+            [
+                "-u", "nobody", "--", "env", "LIBDISPATCH_LOG=stderr", "nice", "-n", "5", AgentProcess.binary, "agent", "--interval", "1s",
+                "--cycles", "4", "--socket", dir + "/s", "--state-dir", dir + "/state", "--log-target", "stderr",
+            ],
             stderr: true)
         #expect(out.contains("vitals agent stopped"), "the agent ran: \(out.suffix(400))")
         #expect(!out.contains("Failed to set thread priority"), "\(out)")

@@ -94,15 +94,23 @@ import VitalsCore
             """
         let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(text: text, name: "v.yaml") }
         let lines = e?.description.split(separator: "\n").map(String.init) ?? []
-        #expect(lines.contains("v.yaml:4:10: channels.hook.url: expected an http:// or https:// URL such as https://hooks.example.com/vitals, got \"hooks.example.com\""), "\(lines)")
+        #expect(
+            lines.contains(
+                "v.yaml:4:10: channels.hook.url: expected an http:// or https:// URL such as https://hooks.example.com/vitals, got \"hooks.example.com\""
+            ), "\(lines)")
         #expect(lines.contains { $0.hasPrefix("v.yaml:5:19: channels.hook.bearer_token: a secret is not written in the configuration file") })
-        #expect(lines.contains("v.yaml:8:14: channels.mail.servers[0]: expected host:port (the port is never guessed), e.g. mail.example.com:587, got \"mail.example.com\""))
+        #expect(
+            lines.contains(
+                "v.yaml:8:14: channels.mail.servers[0]: expected host:port (the port is never guessed), e.g. mail.example.com:587, got \"mail.example.com\""
+            ))
         #expect(lines.contains { $0.contains("channels.mail.tls: needs tls: starttls (port 587), implicit (port 465) or none") })
         #expect(lines.contains { $0.contains("channels.mail.fallback: no channel named \"hok\"; did you mean \"hook\"?") })
         #expect(lines.contains { $0.contains("channels.mail2.to[0]: \"ops\" is not a mail address") })
-        #expect(lines.contains { $0.contains("channels.mail2.password.file: \(d)/world-readable is readable by every user (mode 644); run chmod 600") })
+        #expect(
+            lines.contains { $0.contains("channels.mail2.password.file: \(d)/world-readable is readable by every user (mode 644); run chmod 600") })
         #expect(lines.contains { $0.contains("channels.mail2.username: username and password go together") })
-        #expect(lines.contains { $0.contains("channels.am.bearer_token.credential: no systemd credentials here ($CREDENTIALS_DIRECTORY is not set)") })
+        #expect(
+            lines.contains { $0.contains("channels.am.bearer_token.credential: no systemd credentials here ($CREDENTIALS_DIRECTORY is not set)") })
         #expect(!(e?.description.contains("plain-text-token") ?? true), "not even a refused secret is echoed")
     }
 
@@ -116,14 +124,19 @@ import VitalsCore
             #expect(!error.description.contains("hunter2"), "\(error.description)")
             #expect(
                 error.description
-                    == "v.yaml:4:10: channels.hook.url: expected an http:// or https:// URL such as https://hooks.example.com/vitals, got \"https://<redacted>@hooks.example.com/x\" (credentials go in basic_auth or bearer_token, not the URL)")
+                    == "v.yaml:4:10: channels.hook.url: expected an http:// or https:// URL such as https://hooks.example.com/vitals, got \"https://<redacted>@hooks.example.com/x\" (credentials go in basic_auth or bearer_token, not the URL)"
+            )
         }
     }
 
     @Test func theMetricsListenerIsOffUnlessAsked() throws {
         #expect(try ConfigLoader.load(text: "", name: "v.yaml").config.metricsListen == nil)
-        #expect(try ConfigLoader.load(text: "metrics: {listen: 9105}\n", name: "v.yaml").config.metricsListen == ListenAddress(host: "127.0.0.1", port: 9105))
-        #expect(try ConfigLoader.load(text: "metrics: {listen: \"[::1]:9105\"}\n", name: "v.yaml").config.metricsListen == ListenAddress(host: "::1", port: 9105))
+        #expect(
+            try ConfigLoader.load(text: "metrics: {listen: 9105}\n", name: "v.yaml").config.metricsListen
+                == ListenAddress(host: "127.0.0.1", port: 9105))
+        #expect(
+            try ConfigLoader.load(text: "metrics: {listen: \"[::1]:9105\"}\n", name: "v.yaml").config.metricsListen
+                == ListenAddress(host: "::1", port: 9105))
         let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(text: "metrics:\n  listen: everywhere\n", name: "v.yaml") }
         #expect(e?.description.hasPrefix("v.yaml:2:11: metrics.listen: expected a port (9105: loopback)") == true, "\(e?.description ?? "")")
     }
@@ -140,6 +153,8 @@ import VitalsCore
         #expect(lines.contains { $0.contains("channels.a.fallback: the fallbacks go round in a circle (a -> b -> a)") }, "\(lines)")
         #expect(lines.contains { $0.contains("channels.b.fallback: the fallbacks go round in a circle (b -> a -> b)") })
         #expect(lines.contains { $0.contains("channels.c.fallback: the fallbacks go round in a circle (c -> a -> b -> a)") })
-        #expect(throws: Never.self) { try ConfigLoader.load(text: "channels:\n  log: {type: log}\n  a: {type: webhook, url: \"http://a/\", fallback: log}\n", name: "v.yaml") }
+        #expect(throws: Never.self) {
+            try ConfigLoader.load(text: "channels:\n  log: {type: log}\n  a: {type: webhook, url: \"http://a/\", fallback: log}\n", name: "v.yaml")
+        }
     }
 }

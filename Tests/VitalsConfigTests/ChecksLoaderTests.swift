@@ -44,12 +44,21 @@ import VitalsCore
             """
         let e = #expect(throws: ConfigErrors.self) { try ChecksLoader.decode(text, file: "c.yaml") }
         let lines = e?.description.split(separator: "\n").map(String.init) ?? []
-        #expect(lines.contains("c.yaml:2:12: shell.command: write the command as a list (argv, no shell), e.g. [/usr/lib/nagios/plugins/check_load, -w, \"4,3,2\"]"), "\(lines)")
-        #expect(lines.contains("c.yaml:4:12: relative.command: the program must be an absolute path such as /usr/lib/nagios/plugins/check_load (no shell, no PATH search)"), "\(lines)")
+        #expect(
+            lines.contains(
+                "c.yaml:2:12: shell.command: write the command as a list (argv, no shell), e.g. [/usr/lib/nagios/plugins/check_load, -w, \"4,3,2\"]"),
+            "\(lines)")
+        #expect(
+            lines.contains(
+                "c.yaml:4:12: relative.command: the program must be an absolute path such as /usr/lib/nagios/plugins/check_load (no shell, no PATH search)"
+            ), "\(lines)")
         #expect(lines.contains("c.yaml:6:12: relative.timeout: 10s must be shorter than the interval 5s"), "\(lines)")
         #expect(lines.contains("c.yaml:7:12: relative.labels.check: check is set by vitals; choose another label name"), "\(lines)")
         #expect(lines.contains("c.yaml:8:9: relative.user: no user named no-such-user-here on this host"), "\(lines)")
-        #expect(lines.contains("c.yaml:9:3: checks[1].colour: unknown key; known keys: name, command, interval, timeout, raise_after, clear_after, labels, environment, depends_on, user, thresholds"), "\(lines)")
+        #expect(
+            lines.contains(
+                "c.yaml:9:3: checks[1].colour: unknown key; known keys: name, command, interval, timeout, raise_after, clear_after, labels, environment, depends_on, user, thresholds"
+            ), "\(lines)")
         #expect(!lines.contains { $0.contains("[nfs4, cifs]") }, "one message for a command written as a string")
         #expect(lines.contains { $0.hasPrefix("c.yaml:10:3: checks[2].name: every check needs a name") }, "\(lines)")
     }
@@ -78,7 +87,10 @@ import VitalsCore
         #expect(try ChecksLoader.load(directory: dir).map(\.name) == ["a", "b"])
         try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: dir + "/20-b.yaml")
         let e = #expect(throws: ConfigErrors.self) { try ChecksLoader.load(directory: dir) }
-        #expect(e?.description == "\(dir)/20-b.yaml:0:0: is writable by others; commands come only from files only root can change (fix: chmod 644 \(dir)/20-b.yaml)")
+        #expect(
+            e?.description
+                == "\(dir)/20-b.yaml:0:0: is writable by others; commands come only from files only root can change (fix: chmod 644 \(dir)/20-b.yaml)"
+        )
     }
 }
 
@@ -88,13 +100,18 @@ import VitalsCore
         let ok = try ChecksLoader.decode(
             "- name: web\n  command: [/bin/true]\n  thresholds:\n    load1: {warning: 4, critical: 8}\n    \"/\": {warning: 10, critical: 5, direction: below}\n",
             file: "t.yaml")
-        #expect(ok[0].thresholds == [PerfThreshold(label: "load1", warning: 4, critical: 8), PerfThreshold(label: "/", warning: 10, critical: 5, below: true)])
+        #expect(
+            ok[0].thresholds == [
+                PerfThreshold(label: "load1", warning: 4, critical: 8), PerfThreshold(label: "/", warning: 10, critical: 5, below: true),
+            ])
         let e = #expect(throws: ConfigErrors.self) {
-            try ChecksLoader.decode("- name: web\n  command: [/bin/true]\n  thresholds:\n    load1: {warning: 8, critical: 4}\n    x: {}\n", file: "t.yaml")
+            try ChecksLoader.decode(
+                "- name: web\n  command: [/bin/true]\n  thresholds:\n    load1: {warning: 8, critical: 4}\n    x: {}\n", file: "t.yaml")
         }
-        #expect(e?.description == """
-            t.yaml:4:12: web.thresholds.load1: critical 4 is less severe than warning 8 for direction above
-            t.yaml:5:8: web.thresholds.x: set warning, critical or both
-            """)
+        #expect(
+            e?.description == """
+                t.yaml:4:12: web.thresholds.load1: critical 4 is less severe than warning 8 for direction above
+                t.yaml:5:8: web.thresholds.x: set warning, critical or both
+                """)
     }
 }

@@ -41,7 +41,8 @@ import VitalsTestKit
 
     @Test func alertSettingsAreDecodedAndCheckedTogether() throws {
         let c = try ConfigLoader.load(
-            text: "alerts:\n  repeat:\n    critical: 30m\n    warning: off\n  repeat_backoff: 2\n  unknown_after: 0\n  flapping:\n    enabled: false\n",
+            text:
+                "alerts:\n  repeat:\n    critical: 30m\n    warning: off\n  repeat_backoff: 2\n  unknown_after: 0\n  flapping:\n    enabled: false\n",
             name: "v.yaml"
         ).config.alerts
         #expect(c.repeatInterval[.critical] == .seconds(1800))
@@ -117,9 +118,16 @@ import VitalsTestKit
         let e = #expect(throws: ConfigErrors.self) { try ConfigLoader.load(text: text, name: "v.yaml") }
         let lines = e?.description.split(separator: "\n").map(String.init) ?? []
         #expect(lines.count == 5)
-        #expect(lines.first?.hasPrefix("v.yaml:3:11: channels.ops-mail.type: expected one of log, webhook, smtp, alertmanager, got \"pager\"") == true)
-        #expect(lines.contains("v.yaml:7:12: routes[0].match[0]: \"(\" in resource=~ is not a regular expression vitals accepts: at character 2: missing ')'; close the group"), "\(lines)")
-        #expect(lines.contains("v.yaml:9:16: routes[0].steps[0].after: the first step goes out at once; remove after here (later steps count from the first notification)"))
+        #expect(
+            lines.first?.hasPrefix("v.yaml:3:11: channels.ops-mail.type: expected one of log, webhook, smtp, alertmanager, got \"pager\"") == true)
+        #expect(
+            lines.contains(
+                "v.yaml:7:12: routes[0].match[0]: \"(\" in resource=~ is not a regular expression vitals accepts: at character 2: missing ')'; close the group"
+            ), "\(lines)")
+        #expect(
+            lines.contains(
+                "v.yaml:9:16: routes[0].steps[0].after: the first step goes out at once; remove after here (later steps count from the first notification)"
+            ))
         #expect(lines.contains("v.yaml:10:19: routes[0].steps[0].channels: no channel named \"logg\"; did you mean \"log\"?"))
         #expect(lines.contains("v.yaml:11:9: routes[0].steps[1].after: a later step needs after: the time since the first notification, e.g. 15m"))
     }

@@ -159,7 +159,8 @@ import VitalsTestKit
         var c = AlertControls()
         for (id, m) in [("good-1", "check=disk"), ("bad-2", "check=cpu")] {
             try c.add(
-                Silence(id: id, matchers: [try LabelMatcher(parsing: m)], startsAt: Self.base, endsAt: Self.base + 60, createdBy: "root",
+                Silence(
+                    id: id, matchers: [try LabelMatcher(parsing: m)], startsAt: Self.base, endsAt: Self.base + 60, createdBy: "root",
                     comment: "x", createdAt: Self.base), now: Self.base)
         }
         let encoder = JSONEncoder()
@@ -317,7 +318,8 @@ import VitalsTestKit
 
     @Test func aRuleNeverLetsAnAlertInhibitItself() throws {
         let l = AlertLabels.forCheck("disk", resource: "/srv", instance: "web1")
-        let rule = InhibitRule(source: [try LabelMatcher(parsing: "check=disk")], target: [try LabelMatcher(parsing: "check=disk")], equal: ["resource"])
+        let rule = InhibitRule(
+            source: [try LabelMatcher(parsing: "check=disk")], target: [try LabelMatcher(parsing: "check=disk")], equal: ["resource"])
         #expect([rule].inhibitors(among: [FiringAlert(fingerprint: l.fingerprint, labels: l, severity: .critical)]).isEmpty)
     }
 }

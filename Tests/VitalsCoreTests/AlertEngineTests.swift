@@ -239,8 +239,10 @@ struct SplitMix64 {
         var keys: [String] = []
         var e = AlertEngine<Instant>(policy: AlertPolicy())
         func step(_ engine: inout AlertEngine<Instant>, _ s: Int, _ sev: Severity) {
-            keys += engine.observe(CheckResult(labels: labels, severity: sev, message: "m"), now: Instant(offset: .seconds(s)), wall: Double(2000 + s))
-                .map(\.idempotencyKey)
+            keys += engine.observe(
+                CheckResult(labels: labels, severity: sev, message: "m"), now: Instant(offset: .seconds(s)), wall: Double(2000 + s)
+            )
+            .map(\.idempotencyKey)
         }
         step(&e, 0, .critical)
         step(&e, 10, .ok)

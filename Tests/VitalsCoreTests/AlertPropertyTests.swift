@@ -1,13 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import PropertyBased
 import Testing
 import VitalsTestKit
 
 @testable import VitalsCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The alert engine's invariants over random histories: results of every severity at uneven
 /// gaps, long pauses, silences, acknowledgements, escalation steps and restarts.
@@ -63,7 +64,9 @@ import VitalsTestKit
                 let json = try JSONEncoder().encode(saved)
                 clockShift += 1_000_003
                 engine = AlertEngine(policy: policy)
-                engine.restore(try JSONDecoder().decode([PersistedAlert].self, from: json), now: Instant(offset: .seconds(t - clockShift)), wall: base + Double(t))
+                engine.restore(
+                    try JSONDecoder().decode([PersistedAlert].self, from: json), now: Instant(offset: .seconds(t - clockShift)),
+                    wall: base + Double(t))
             }
             if step.acknowledge, ack == nil, step.severity != .ok, engine.records[labels.fingerprint]?.notified != nil, i < codes.count {
                 ack = Acknowledgement(

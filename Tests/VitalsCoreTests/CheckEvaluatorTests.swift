@@ -128,7 +128,8 @@ import VitalsTestKit
         stats.processScan = nil
         stats.unreadableProcesses = 80
         snap.fileHandles = stats
-        #expect(snap.observations().first { $0.check == "process_fds" }?.reading
-            == .unknown("no process fd counts readable (80 processes refused: run as root or with CAP_DAC_READ_SEARCH)"))
+        #expect(
+            snap.observations().first { $0.check == "process_fds" }?.reading
+                == .unknown("no process fd counts readable (80 processes refused: run as root or with CAP_DAC_READ_SEARCH)"))
     }
 }

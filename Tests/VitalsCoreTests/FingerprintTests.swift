@@ -28,12 +28,17 @@ import VitalsTestKit
     @Test func anEmptyValueIsDroppedAsAlertmanagerDropsIt() throws {
         struct Probe: Decodable {
             struct Returned: Decodable { let fingerprint: String }
-            let posted_labels: [String: String]
-            let returned_alerts: [Returned]
+            let postedLabels: [String: String]
+            let returnedAlerts: [Returned]
+
+            enum CodingKeys: String, CodingKey {
+                case postedLabels = "posted_labels"
+                case returnedAlerts = "returned_alerts"
+            }
         }
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("alertmanager/empty-value.json")))
         let probe = try JSONDecoder().decode(Probe.self, from: data)
-        #expect(LabelSet(probe.posted_labels).fingerprint.description == probe.returned_alerts.first?.fingerprint)
+        #expect(LabelSet(probe.postedLabels).fingerprint.description == probe.returnedAlerts.first?.fingerprint)
     }
 
     @Test func theEmptySetIsTheOffsetBasis() {

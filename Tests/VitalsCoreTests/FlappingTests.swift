@@ -84,10 +84,11 @@ import VitalsTestKit
         let labels = AlertLabels.forCheck("disk", resource: "/", instance: "h")
         var count = 0
         for i in 0..<30 {
-            count += e.observe(
-                CheckResult(labels: labels, severity: i % 2 == 0 ? .critical : .ok, message: "m"), now: Instant(offset: .seconds(i)),
-                wall: Double(i)
-            ).count
+            count +=
+                e.observe(
+                    CheckResult(labels: labels, severity: i % 2 == 0 ? .critical : .ok, message: "m"), now: Instant(offset: .seconds(i)),
+                    wall: Double(i)
+                ).count
         }
         #expect(count == 30)
     }

@@ -1,12 +1,13 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Testing
 import VitalsTestKit
 
 @testable import VitalsCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The monitoring-plugins protocol on real outputs of Debian's monitoring-plugins 2.3.3 and
 /// check_multi (Tests/Fixtures/nagios-plugins, captured byte for byte), and on the edge cases.
@@ -71,7 +72,9 @@ import VitalsTestKit
         let f = try Self.fixture("check_load-ok")
         let r = PluginOutput.parse(f.stdout, exit: .exited(f.exit))
         #expect(r.perfData.map(\.label) == ["load1", "load5", "load15"])
-        #expect(r.perfData[0] == PerfDatum(label: "load1", value: 0.79, warning: PluginRange(start: 0, end: 15), critical: PluginRange(start: 0, end: 30), min: 0))
+        #expect(
+            r.perfData[0]
+                == PerfDatum(label: "load1", value: 0.79, warning: PluginRange(start: 0, end: 15), critical: PluginRange(start: 0, end: 30), min: 0))
     }
 
     @Test func longOutputAndPerfdataOnLaterLinesAsNagiosReadsThem() throws {

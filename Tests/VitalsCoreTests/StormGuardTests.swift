@@ -1,11 +1,12 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Testing
 
 @testable import VitalsCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Grouping per channel, hourly limits and the digest of what they held back.
 @Suite struct StormGuardTests {
@@ -58,7 +59,8 @@ import Testing
         #expect(later.count == 1)
         #expect(later[0].notifications.isEmpty)
         #expect(later[0].digest?.count == 13)
-        #expect(later[0].digest?.description.hasPrefix("13 further alerts suppressed by the storm limit: VitalsDisk /mnt/d3 critical (first)") == true)
+        #expect(
+            later[0].digest?.description.hasPrefix("13 further alerts suppressed by the storm limit: VitalsDisk /mnt/d3 critical (first)") == true)
         #expect(later[0].digest?.description.hasSuffix("and 0 more") == false)
         #expect(g.isIdle)
     }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import VitalsCore
-@testable import VitalsDaemon
 import VitalsNotify
 import VitalsTestKit
+
+@testable import VitalsDaemon
 
 /// The outbox and its decisions: order per channel, retries with backoff, giving up, the
 /// breaker, the hand-over to a fallback, the count bound, and the files on disk.
@@ -19,7 +20,8 @@ import VitalsTestKit
     static func channel(_ name: String, fallback: String? = nil, failures: Int = 3) -> ChannelConfig {
         ChannelConfig(
             name: name, kind: .webhook, webhook: WebhookSettings(url: "http://x"), fallback: fallback,
-            retry: RetryPolicy(initial: .seconds(1), max: .seconds(8), maxAge: .seconds(3600)), breaker: .init(failures: failures, recovery: .seconds(60), successes: 1))
+            retry: RetryPolicy(initial: .seconds(1), max: .seconds(8), maxAge: .seconds(3600)),
+            breaker: .init(failures: failures, recovery: .seconds(60), successes: 1))
     }
 
     @Test func oneAttemptPerChannelAtATimeInOrderAndRetriedWithBackoff() throws {
@@ -34,7 +36,10 @@ import VitalsTestKit
         #expect(first[0].entry.message.notifications[0].sequence == 1, "the oldest first")
         #expect(d.due(now: now, wall: 1000).attempts.isEmpty, "nothing more while those are in flight")
         let events = d.complete(first[0], outcome: .failed(reason: "HTTP 503", retry: true), now: now, wall: 1000, random: 0.5)
-        guard case .retrying(_, _, _, let attempt, let wait) = events.last else { Issue.record("\(events)"); return }
+        guard case .retrying(_, _, _, let attempt, let wait) = events.last else {
+            Issue.record("\(events)")
+            return
+        }
         #expect(attempt == 1 && wait == .milliseconds(500))
         #expect(d.due(now: now + .milliseconds(400), wall: 1000).attempts.isEmpty, "waits out the backoff")
         let again = d.due(now: now + .milliseconds(500), wall: 1000).attempts
@@ -55,11 +60,17 @@ import VitalsTestKit
         _ = d.enqueue(Self.message("a", 2), wall: 1000)
         let a1 = d.due(now: now, wall: 1000).attempts[0]
         let ev = d.complete(a1, outcome: .failed(reason: "HTTP 400", retry: false), now: now, wall: 1000, random: 0)
-        guard case .givenUp = ev.last else { Issue.record("\(ev)"); return }
+        guard case .givenUp = ev.last else {
+            Issue.record("\(ev)")
+            return
+        }
         // An hour later the second is too old.
         let (attempts, events) = d.due(now: now, wall: 1000 + 3601)
         #expect(attempts.isEmpty)
-        guard case .givenUp(_, _, let reason) = events.first else { Issue.record("\(events)"); return }
+        guard case .givenUp(_, _, let reason) = events.first else {
+            Issue.record("\(events)")
+            return
+        }
         #expect(reason.contains("max_age"))
         #expect(d.channels[0].givenUp == ["rejected": 1, "too_old": 1])
         #expect(d.depth == 0)
@@ -152,10 +163,12 @@ import VitalsTestKit
     @Test func messagesCarryTheUnitAndTheProcessesClosestToTheirLimit() {
         var snapshot = HostSnapshot(timestamp: 1000, cycle: 1)
         snapshot.fileHandles = FileHandleStats(
-            allocated: 9000, maximum: 10000, topProcesses: [ProcessFDs(pid: 42, name: "nginx", open: 1000, limit: 1024)], ownOpen: 12, unreadableProcesses: 0)
+            allocated: 9000, maximum: 10000, topProcesses: [ProcessFDs(pid: 42, name: "nginx", open: 1000, limit: 1024)], ownOpen: 12,
+            unreadableProcesses: 0)
         let labels = AlertLabels.forCheck("file_handles", resource: "", instance: "h")
         let n = AlertNotification(
-            fingerprint: labels.fingerprint, labels: labels, severity: .critical, reason: .first, message: "file handles 90% used", startsAt: 1000, at: 1000, sequence: 1)
+            fingerprint: labels.fingerprint, labels: labels, severity: .critical, reason: .first, message: "file handles 90% used", startsAt: 1000,
+            at: 1000, sequence: 1)
         let m = Annotator(snapshot: snapshot)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
         #expect(m.notifications[0].annotations?["unit"] == "%")
         #expect(m.notifications[0].annotations?["top_processes"] == "nginx (pid 42) 1000 of 1024 open")

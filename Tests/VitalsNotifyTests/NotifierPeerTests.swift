@@ -17,7 +17,9 @@ import VitalsTestKit
         return d
     }
 
-    static func message(_ channel: String = "c", severity: Severity = .critical, reason: NotificationReason = .first, previous: Severity? = nil) -> OutgoingMessage {
+    static func message(_ channel: String = "c", severity: Severity = .critical, reason: NotificationReason = .first, previous: Severity? = nil)
+        -> OutgoingMessage
+    {
         let labels = LabelSet(["alertname": "VitalsDiskSpace", "instance": "web1", "check": "disk_space", "resource": "/srv"])
         let n = AlertNotification(
             fingerprint: labels.fingerprint, labels: labels, severity: severity, previous: previous, reason: reason,
@@ -39,7 +41,10 @@ import VitalsTestKit
         let n = WebhookNotifier(settings: WebhookSettings(url: sink["WEBHOOK_SINK_URL"] + "/x", timeout: .seconds(60)), group: Self.group)
         let outcome = await n.deliver(Self.message())
         await n.shutdown()
-        guard case .failed(let reason, let r, _) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .failed(let reason, let r, _) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
         #expect(r == retry, "\(reason)")
         #expect(reason.contains("HTTP \(status)"))
     }
@@ -53,7 +58,10 @@ import VitalsTestKit
         let outcome = await n.deliver(Self.message())
         await n.shutdown()
         // The receiver answers after 20 s: a failure here is the client's deadline at work.
-        guard case .failed(let reason, true, _) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .failed(let reason, true, _) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
         #expect(reason.contains("no answer"), "\(reason)")
     }
 
@@ -61,7 +69,10 @@ import VitalsTestKit
         let n = WebhookNotifier(settings: WebhookSettings(url: "http://127.0.0.1:1/x", connectTimeout: .seconds(1)), group: Self.group)
         let outcome = await n.deliver(Self.message())
         await n.shutdown()
-        guard case .failed(_, true, _) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .failed(_, true, _) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
     }
 
     @Test func httpsIsVerifiedAgainstTheChannelsCAFile() async throws {
@@ -71,26 +82,34 @@ import VitalsTestKit
         defer { sink.stop() }
         let url = sink["WEBHOOK_SINK_URL"] + "/x"
         #expect(url.hasPrefix("https://localhost:"))
-        let trusted = WebhookNotifier(settings: WebhookSettings(url: url, timeout: .seconds(60), caFile: sink["WEBHOOK_SINK_CERT"]), group: Self.group)
+        let trusted = WebhookNotifier(
+            settings: WebhookSettings(url: url, timeout: .seconds(60), caFile: sink["WEBHOOK_SINK_CERT"]), group: Self.group)
         let ok = await trusted.deliver(Self.message())
         #expect(ok.isDelivered, "\(ok)")
         let untrusted = WebhookNotifier(settings: WebhookSettings(url: url, timeout: .seconds(60)), group: Self.group)
         let refused = await untrusted.deliver(Self.message())
-        guard case .failed(let reason, _, _) = refused else { Issue.record("a self-signed certificate was accepted: \(refused)"); return }
+        guard case .failed(let reason, _, _) = refused else {
+            Issue.record("a self-signed certificate was accepted: \(refused)")
+            return
+        }
         #expect(reason.contains("TLS") || reason.lowercased().contains("certificate"), "\(reason)")
         #expect(jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).count == 1, "nothing was sent over the unverified connection")
     }
 
     // MARK: SMTP
 
-    static func smtp(_ sink: Peer, tls: SMTPSettings.TLSMode, auth: Bool = false, password: String = "vitals-secret", host: String = "localhost") -> SMTPSettings {
+    static func smtp(_ sink: Peer, tls: SMTPSettings.TLSMode, auth: Bool = false, password: String = "vitals-secret", host: String = "localhost")
+        -> SMTPSettings
+    {
         SMTPSettings(
             servers: [.init(host: host, port: Int(sink["SMTP_SINK_PORT"])!)], tls: tls, caFile: sink.facts["SMTP_SINK_CERT"],
             username: auth ? "vitals" : nil, password: auth ? Secret(password, source: "test") : nil, from: "vitals@web1.example.com",
             to: ["ops@example.com", "oncall@example.com"], timeout: .seconds(60))
     }
 
-    @Test(arguments: [("starttls-auth", SMTPSettings.TLSMode.starttls, true), ("tls-auth", .implicit, true), ("plain", .none, false), ("auth", .none, true)])
+    @Test(arguments: [
+        ("starttls-auth", SMTPSettings.TLSMode.starttls, true), ("tls-auth", .implicit, true), ("plain", .none, false), ("auth", .none, true),
+    ])
     func mailIsDeliveredInEveryTLSAndAuthMode(mode: String, tls: SMTPSettings.TLSMode, auth: Bool) async throws {
         let d = try Self.dir()
         defer { try? FileManager.default.removeItem(atPath: d) }
@@ -98,7 +117,10 @@ import VitalsTestKit
         defer { sink.stop() }
         let n = SMTPNotifier(settings: Self.smtp(sink, tls: tls, auth: auth), group: Self.group)
         let outcome = await n.deliver(Self.message())
-        guard case .delivered(let detail) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .delivered(let detail) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
         #expect(detail.contains("250"))
         let mail = d + "/s/mail/000001"
         let meta = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: mail + ".json"))) as? [String: Any])
@@ -123,7 +145,10 @@ import VitalsTestKit
         defer { sink.stop() }
         let n = SMTPNotifier(settings: Self.smtp(sink, tls: .starttls, auth: true, password: "wrong-pass-123"), group: Self.group)
         let outcome = await n.deliver(Self.message())
-        guard case .failed(let reason, false, _) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .failed(let reason, false, _) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
         #expect(reason.contains("535"))
         #expect(!reason.contains("wrong-pass-123"))
     }
@@ -135,7 +160,10 @@ import VitalsTestKit
         defer { sink.stop() }
         // The server offers no STARTTLS: with tls: starttls nothing is sent in clear.
         let noTLS = await SMTPNotifier(settings: Self.smtp(sink, tls: .starttls), group: Self.group).deliver(Self.message())
-        guard case .failed(let reason, _, _) = noTLS else { Issue.record("\(noTLS)"); return }
+        guard case .failed(let reason, _, _) = noTLS else {
+            Issue.record("\(noTLS)")
+            return
+        }
         #expect(reason.contains("does not offer STARTTLS"))
         sink.stop()
         // A self-signed certificate without the CA file is refused.
@@ -143,7 +171,10 @@ import VitalsTestKit
         var settings = Self.smtp(sink, tls: .starttls)
         settings.caFile = nil
         let untrusted = await SMTPNotifier(settings: settings, group: Self.group).deliver(Self.message())
-        guard case .failed(let why, _, _) = untrusted else { Issue.record("\(untrusted)"); return }
+        guard case .failed(let why, _, _) = untrusted else {
+            Issue.record("\(untrusted)")
+            return
+        }
         #expect(why.lowercased().contains("certificate") || why.contains("TLS"), "\(why)")
         #expect(!FileManager.default.fileExists(atPath: d + "/s/mail/000001.eml"))
     }
@@ -155,7 +186,10 @@ import VitalsTestKit
         defer { sink.stop() }
         let n = SMTPNotifier(settings: Self.smtp(sink, tls: .none), group: Self.group)
         let first = await n.deliver(Self.message())
-        guard case .failed(let reason, true, _) = first else { Issue.record("\(first)"); return }
+        guard case .failed(let reason, true, _) = first else {
+            Issue.record("\(first)")
+            return
+        }
         #expect(reason.contains("451"))
         let second = await n.deliver(Self.message())
         #expect(second.isDelivered, "\(second)")
@@ -163,7 +197,10 @@ import VitalsTestKit
         var settings = Self.smtp(sink, tls: .none)
         settings.servers.insert(.init(host: "127.0.0.1", port: 1), at: 0)
         let failover = await SMTPNotifier(settings: settings, group: Self.group).deliver(Self.message())
-        guard case .delivered(let detail) = failover else { Issue.record("\(failover)"); return }
+        guard case .delivered(let detail) = failover else {
+            Issue.record("\(failover)")
+            return
+        }
         #expect(detail.contains("after 127.0.0.1:1"), "\(detail)")
     }
 
@@ -182,7 +219,10 @@ import VitalsTestKit
         firing.message.notifications[0].startsAt = firing.now - 60
         firing.message.notifications[0].at = firing.now
         let outcome = await n.deliver(firing)
-        guard case .delivered(let detail) = outcome else { Issue.record("\(outcome)"); return }
+        guard case .delivered(let detail) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
         #expect(detail.contains("1 of 2"), "one member down, the cluster still has it: \(detail)")
         func alerts() throws -> [[String: Any]] {
             let (status, text) = Peer.run("/usr/bin/curl", ["-sf", url + "/api/v2/alerts"])
@@ -213,9 +253,11 @@ import VitalsTestKit
         defer { sink.stop() }
         let (c1, c2) = (freePort(), freePort())
         let hook = sink["WEBHOOK_SINK_URL"] + "/am"
-        let am1 = try Peer("alertmanager", dir: d + "/am1", ["--webhook", hook, "--cluster-listen", "127.0.0.1:\(c1)", "--cluster-peer", "127.0.0.1:\(c2)"])
+        let am1 = try Peer(
+            "alertmanager", dir: d + "/am1", ["--webhook", hook, "--cluster-listen", "127.0.0.1:\(c1)", "--cluster-peer", "127.0.0.1:\(c2)"])
         defer { am1.stop() }
-        let am2 = try Peer("alertmanager", dir: d + "/am2", ["--webhook", hook, "--cluster-listen", "127.0.0.1:\(c2)", "--cluster-peer", "127.0.0.1:\(c1)"])
+        let am2 = try Peer(
+            "alertmanager", dir: d + "/am2", ["--webhook", hook, "--cluster-listen", "127.0.0.1:\(c2)", "--cluster-peer", "127.0.0.1:\(c1)"])
         defer { am2.stop() }
         let urls = [am1["ALERTMANAGER_URL"], am2["ALERTMANAGER_URL"]]
         func status(_ url: String) -> [String: Any] {
@@ -229,7 +271,10 @@ import VitalsTestKit
         firing.now = Date().timeIntervalSince1970
         firing.message.notifications[0].startsAt = firing.now - 60
         firing.message.notifications[0].at = firing.now
-        guard case .delivered(let detail) = await n.deliver(firing) else { Issue.record("not delivered"); return }
+        guard case .delivered(let detail) = await n.deliver(firing) else {
+            Issue.record("not delivered")
+            return
+        }
         #expect(detail.contains("2 of 2"))
         for url in urls {
             let (_, text) = Peer.run("/usr/bin/curl", ["-sf", url + "/api/v2/alerts"])

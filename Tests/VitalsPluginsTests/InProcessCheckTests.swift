@@ -52,7 +52,10 @@ import VitalsCore
         #expect(synced.message == "clock synchronised (systemd-timedated: NTPSynchronized=yes)")
         let noNTP = clock(kernel: -EPERM, bus: .success((false, false))).run()
         #expect(noNTP.severity == .warning)
-        #expect(noNTP.message == "clock not synchronised (systemd-timedated: NTPSynchronized=no); no NTP service is enabled: install and start one (systemd-timesyncd or chrony)")
+        #expect(
+            noNTP.message
+                == "clock not synchronised (systemd-timedated: NTPSynchronized=no); no NTP service is enabled: install and start one (systemd-timesyncd or chrony)"
+        )
         #expect(clock(kernel: -EPERM, bus: .success((false, true))).run().message.contains("has not synchronised yet"))
         let mark = clock(kernel: -EPERM, timesyncd: 600).run()
         #expect(mark.severity == .ok)
@@ -60,14 +63,18 @@ import VitalsCore
         #expect(clock(kernel: -EPERM, timesyncd: 7200).run().severity == .warning)
         let none = clock(kernel: -EPERM).run()
         #expect(none.severity == .unknown)
-        #expect(none.message == "clock state unknown: adjtimex: Operation not permitted (the unit's ProtectClock=); systemd-timedated: no system bus; no systemd-timesyncd mark in /run/systemd/timesync")
+        #expect(
+            none.message
+                == "clock state unknown: adjtimex: Operation not permitted (the unit's ProtectClock=); systemd-timedated: no system bus; no systemd-timesyncd mark in /run/systemd/timesync"
+        )
     }
 
     @Test func failedUnitsAreNamed() {
         #expect(FailedUnitsCheck.result(count: 0, names: []).severity == .ok)
         let r = FailedUnitsCheck.result(count: 2, names: ["nginx.service", "backup.timer"])
         #expect(r.severity == .critical)
-        #expect(r.message == "2 failed systemd units: nginx.service, backup.timer (systemctl status nginx.service; systemctl reset-failed once fixed)")
+        #expect(
+            r.message == "2 failed systemd units: nginx.service, backup.timer (systemctl status nginx.service; systemctl reset-failed once fixed)")
         #expect(r.perfData.first?.value == 2)
         // The real host: an answer from systemd, or (no systemd or no system bus, as in CI's
         // container) not applicable with the reason; never a standing unknown.

@@ -80,7 +80,8 @@ import VitalsCore
         let run = Self.run([p], timeout: .seconds(1))
         #expect(run.exit == .timedOut(.seconds(1)))
         #expect(run.result.severity == .unknown)
-        #expect(run.result.message.hasPrefix("timed out after 1s; the plugin and its children were killed; output: grandchild "), "\(run.result.message)")
+        #expect(
+            run.result.message.hasPrefix("timed out after 1s; the plugin and its children were killed; output: grandchild "), "\(run.result.message)")
         #expect(run.duration < .seconds(5), "SIGTERM at 1 s reaches the whole group; took \(run.duration)")
         let grandchild = try #require(Int32(run.result.message.split(separator: " ").last ?? ""))
         // Reaped by us (the plugin) and by init (the grandchild): no process and no zombie left.
@@ -234,7 +235,9 @@ import VitalsCore
         // The shell lists the background jobs it could start (a builtin: no fork needed) when it
         // exits, which dash does at the first fork the limit refuses.
         let started = r.result.longOutput.count
-        #expect(r.result.message == "OK" && started >= 1 && started <= 45, "jobs the bomb could start: \(started); \(r.result.message) \(r.exit) \(String(decoding: r.stderr, as: UTF8.self))")
+        #expect(
+            r.result.message == "OK" && started >= 1 && started <= 45,
+            "jobs the bomb could start: \(started); \(r.result.message) \(r.exit) \(String(decoding: r.stderr, as: UTF8.self))")
         // The run's leftovers: here no containment runs (the agent's; see HostileInputTests).
         for line in Self.processes(named: "sleep \(marker)") { kill(Int32(line.split(separator: ":")[0]) ?? 0, SIGKILL) }
     }

@@ -1,8 +1,9 @@
+import Dispatch
 import Testing
 import VitalsCore
-@testable import VitalsProcFS
 import VitalsTestKit
 
+@testable import VitalsProcFS
 @testable import VitalsSamplers
 
 @Suite struct CPUSamplerTests {
@@ -73,20 +74,29 @@ import VitalsTestKit
 
     @Test func noSwapIsNotApplicable() async throws {
         let s = MemorySampler(proc: ProcFSHandle(Fixtures.path("proc/debian12")))
-        guard case .memory(let m) = try await s.sample(at: .now) else { Issue.record("no memory output"); return }
+        guard case .memory(let m) = try await s.sample(at: .now) else {
+            Issue.record("no memory output")
+            return
+        }
         #expect(m.swapUsedPercent == .notApplicable("not applicable: no swap configured"))
         #expect(m.availableEstimated == false)
     }
 
     @Test func noPSI() async throws {
         let s = PressureSampler(proc: ProcFSHandle(Fixtures.path("proc/no-psi")))
-        guard case .pressure(let p) = try await s.sample(at: .now) else { Issue.record("no pressure output"); return }
+        guard case .pressure(let p) = try await s.sample(at: .now) else {
+            Issue.record("no pressure output")
+            return
+        }
         #expect(p.available == false)
     }
 
     @Test func fileHandlesNameTheTopProcesses() async throws {
         let s = FileHandleSampler(proc: ProcFSHandle(Fixtures.path("proc/debian12")), top: 5)
-        guard case .fileHandles(let f) = try await s.sample(at: .now) else { Issue.record("no output"); return }
+        guard case .fileHandles(let f) = try await s.sample(at: .now) else {
+            Issue.record("no output")
+            return
+        }
         // 49 of 32768 (0.15 %) ranks above 7 of 20000 (0.035 %).
         #expect(f.topProcesses.map(\.pid) == [1, 4902, 2])
         #expect(f.topProcesses.first?.name == "process_api")
@@ -115,7 +125,9 @@ import VitalsTestKit
     }
 
     @Test func dfSemantics() {
-        let e = MountInfoEntry(mountID: 1, parentID: 0, device: "8:1", root: "/", mountPoint: "/srv", options: "rw", fsType: "ext4", source: "/dev/sda1", superOptions: "rw")
+        let e = MountInfoEntry(
+            mountID: 1, parentID: 0, device: "8:1", root: "/", mountPoint: "/srv", options: "rw", fsType: "ext4", source: "/dev/sda1",
+            superOptions: "rw")
         // 1000 blocks of 4 KiB, 100 free of which 50 are available to users: used 900, df says 900/(900+50).
         let s = Syscalls.FSStats(blockSize: 4096, blocks: 1000, blocksFree: 100, blocksAvailable: 50, files: 0, filesFree: 0)
         let d = DiskSampler.stats(e, .stats(s), timeout: .seconds(1))
@@ -151,8 +163,6 @@ final class ManualGate: Sendable {
     func wait() { sem.wait() }
     func open() { sem.signal() }
 }
-
-import Dispatch
 
 final class DispatchSemaphoreBox: @unchecked Sendable {
     private let s = DispatchSemaphore(value: 0)

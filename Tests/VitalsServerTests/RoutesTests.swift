@@ -48,7 +48,8 @@ import VitalsServer
     @Test func onlyRootOrTheAgentsOwnUserMayChangeSilencesAndTheRefusalSaysSo() throws {
         let routes = Routes(state: state(endedAt: .now), version: "t", pid: 1, wall: { 1_800_000_000 })
         let body = Array(#"{"matchers":["check=disk"],"duration_seconds":600,"comment":"maintenance"}"#.utf8)
-        let other = routes.handle(StatusRequest(method: "POST", path: "/v1/silences", body: body, peer: PeerCredentials(pid: 9, uid: 4242, gid: 4242)))
+        let other = routes.handle(
+            StatusRequest(method: "POST", path: "/v1/silences", body: body, peer: PeerCredentials(pid: 9, uid: 4242, gid: 4242)))
         #expect(other.status == 403)
         #expect(String(decoding: other.body, as: UTF8.self).contains("needs root (you are uid 4242); run the command with sudo"))
         let unknown = routes.handle(StatusRequest(method: "POST", path: "/v1/silences", body: body))

@@ -11,12 +11,12 @@
 // are structure-aware: byte flips, splices of two seeds, repeated chunks, and tokens that broke
 // parsers before (deep nesting, huge numbers, catastrophic regexes, control bytes).
 import Foundation
+import NIOPosix
 import VitalsConfig
 import VitalsCore
 import VitalsDaemon
 import VitalsProcFS
 import VitalsServer
-import NIOPosix
 
 /// xorshift64*: reproducible from the seed.
 struct Random {
@@ -92,10 +92,12 @@ func mutate(_ base: [UInt8], _ all: [[UInt8]], _ r: inout Random) -> [UInt8] {
         case 1 where !b.isEmpty: b[r.below(b.count)] = UInt8(truncatingIfNeeded: r.next())
         case 2: b.insert(contentsOf: tokens[r.below(tokens.count)], at: r.below(b.count + 1))
         case 3 where b.count > 1:
-            let i = r.below(b.count), n = min(b.count - i, 1 + r.below(64))
+            let i = r.below(b.count)
+            let n = min(b.count - i, 1 + r.below(64))
             b.removeSubrange(i..<(i + n))
         case 4 where !b.isEmpty:
-            let i = r.below(b.count), n = min(b.count - i, 1 + r.below(32))
+            let i = r.below(b.count)
+            let n = min(b.count - i, 1 + r.below(32))
             let chunk = Array(b[i..<(i + n)])
             for _ in 0..<(1 + r.below(200)) { b.insert(contentsOf: chunk, at: i) }
         case 5:
@@ -174,10 +176,12 @@ final class HTTPTarget {
         defer { close(fd) }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
-        _ = withUnsafeMutableBytes(of: &addr.sun_path) { p in
+        withUnsafeMutableBytes(of: &addr.sun_path) { p in
             path.utf8CString.withUnsafeBytes { src in p.copyMemory(from: UnsafeRawBufferPointer(rebasing: src.prefix(p.count - 1))) }
         }
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
         guard ok == 0 else { return }
         var tv = timeval(tv_sec: 1, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -201,9 +205,15 @@ var corpora: [String] = []
 var i = 2
 while i < args.count {
     switch args[i] {
-    case "--seconds": seconds = Double(args[i + 1]) ?? 30; i += 2
-    case "--seed": seed = UInt64(args[i + 1]) ?? seed; i += 2
-    case "--corpus": corpora.append(args[i + 1]); i += 2
+    case "--seconds":
+        seconds = Double(args[i + 1]) ?? 30
+        i += 2
+    case "--seed":
+        seed = UInt64(args[i + 1]) ?? seed
+        i += 2
+    case "--corpus":
+        corpora.append(args[i + 1])
+        i += 2
     default: i += 1
     }
 }
@@ -242,7 +252,9 @@ for target in targets {
         alarm(0)
         runs += 1
     }
-    print("vitals-fuzz \(target): \(runs) executions in \(Int(Date().timeIntervalSince(start))) s, seed \(seed), \(corpus.count) seeds, no crash or hang")
+    print(
+        "vitals-fuzz \(target): \(runs) executions in \(Int(Date().timeIntervalSince(start))) s, seed \(seed), \(corpus.count) seeds, no crash or hang"
+    )
 }
 if let http { await http.server.stop() }
 exit(0)

@@ -121,7 +121,8 @@ public struct AlertControls: Sendable, Equatable, Codable {
         let size = silence.matchers.reduce(silence.comment.utf8.count) { $0 + $1.description.utf8.count }
         guard size <= Self.maxSilenceBytes else {
             throw VitalsError(
-                .usage, "a silence is at most \(Self.maxSilenceBytes) bytes of matchers and comment; this one has \(size): match fewer, shorter values")
+                .usage,
+                "a silence is at most \(Self.maxSilenceBytes) bytes of matchers and comment; this one has \(size): match fewer, shorter values")
         }
         guard silence.startsAt.isFinite, silence.endsAt.isFinite, silence.startsAt <= wall + Self.maxSilenceSeconds else {
             throw VitalsError(.usage, "a silence starts at most 366 days from now; give starts_at as Unix seconds within that")

@@ -115,7 +115,9 @@ public struct AlertPolicy: Sendable, Equatable {
     public var resolveHold: Duration
 
     public init(
-        repeatInterval: [Severity: Duration] = [.critical: .seconds(3600), .warning: .seconds(6 * 3600), .unknown: .seconds(6 * 3600), .stale: .seconds(6 * 3600)],
+        repeatInterval: [Severity: Duration] = [
+            .critical: .seconds(3600), .warning: .seconds(6 * 3600), .unknown: .seconds(6 * 3600), .stale: .seconds(6 * 3600),
+        ],
         backoff: Double = 1, maxRepeatInterval: Duration = .seconds(24 * 3600), unknownDelay: Duration = .zero,
         flapping: FlapDetector.Thresholds = .init(), resolveHold: Duration = .zero
     ) {

@@ -162,7 +162,8 @@ extension LinearRegex {
 
         mutating func emit(_ n: Node) throws(RegexError) {
             guard program.count <= LinearRegex.maxProgram else {
-                throw RegexError("the pattern compiles to more than \(LinearRegex.maxProgram) steps; use smaller repetition counts or fewer alternatives")
+                throw RegexError(
+                    "the pattern compiles to more than \(LinearRegex.maxProgram) steps; use smaller repetition counts or fewer alternatives")
             }
             switch n {
             case .scalar(let s): append(.scalar(s))
@@ -209,7 +210,8 @@ extension LinearRegex {
                 }
             }
             guard program.count <= LinearRegex.maxProgram else {
-                throw RegexError("the pattern compiles to more than \(LinearRegex.maxProgram) steps; use smaller repetition counts or fewer alternatives")
+                throw RegexError(
+                    "the pattern compiles to more than \(LinearRegex.maxProgram) steps; use smaller repetition counts or fewer alternatives")
             }
         }
     }
@@ -265,9 +267,15 @@ extension LinearRegex {
             let c = scalars[i]
             var q: (Int, Int?)
             switch c {
-            case "*": q = (0, nil); i += 1
-            case "+": q = (1, nil); i += 1
-            case "?": q = (0, 1); i += 1
+            case "*":
+                q = (0, nil)
+                i += 1
+            case "+":
+                q = (1, nil)
+                i += 1
+            case "?":
+                q = (0, 1)
+                i += 1
             case "{":
                 guard let parsed = try counted() else { return nil }
                 q = parsed

@@ -117,7 +117,10 @@ public struct AlertmanagerSettings: Sendable, Equatable {
     public var caFile: String?
     public var auth: WebhookSettings.Auth
 
-    public init(urls: [String], timeout: Duration = .seconds(10), resendInterval: Duration = .seconds(60), caFile: String? = nil, auth: WebhookSettings.Auth = .none) {
+    public init(
+        urls: [String], timeout: Duration = .seconds(10), resendInterval: Duration = .seconds(60), caFile: String? = nil,
+        auth: WebhookSettings.Auth = .none
+    ) {
         self.urls = urls
         self.timeout = timeout
         self.resendInterval = resendInterval

@@ -74,9 +74,10 @@ public struct PrometheusText: Sendable {
 
     /// A metric or label name from free text (a perfdata label): `[a-zA-Z_][a-zA-Z0-9_]*`.
     public static func sanitize(_ s: String) -> String {
-        var out = String(s.unicodeScalars.map { c -> Character in
-            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)) ? Character(c) : "_"
-        })
+        var out = String(
+            s.unicodeScalars.map { c -> Character in
+                c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)) ? Character(c) : "_"
+            })
         if out.first.map({ $0.isNumber }) ?? true { out = "_" + out }
         return out
     }

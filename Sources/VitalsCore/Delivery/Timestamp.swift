@@ -29,7 +29,8 @@ public enum Timestamp {
     public static func rfc3339(_ unix: Double) -> String {
         let c = civil(unix)
         let ms = min(999, Int(((unix - unix.rounded(.down)) * 1000).rounded()))
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.second / 3600, 2)):\(pad(c.second / 60 % 60, 2)):\(pad(c.second % 60, 2)).\(pad(ms, 3))Z"
+        return
+            "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.second / 3600, 2)):\(pad(c.second / 60 % 60, 2)):\(pad(c.second % 60, 2)).\(pad(ms, 3))Z"
     }
 
     /// `Mon, 23 Nov 2026 10:04:38 +0000` (a mail `Date:` header).
@@ -37,6 +38,7 @@ public enum Timestamp {
         let c = civil(unix)
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return "\(days[c.weekday]), \(c.day) \(months[c.month - 1]) \(c.year) \(pad(c.second / 3600, 2)):\(pad(c.second / 60 % 60, 2)):\(pad(c.second % 60, 2)) +0000"
+        return
+            "\(days[c.weekday]), \(c.day) \(months[c.month - 1]) \(c.year) \(pad(c.second / 3600, 2)):\(pad(c.second / 60 % 60, 2)):\(pad(c.second % 60, 2)) +0000"
     }
 }

@@ -49,7 +49,8 @@ public struct CheckDefinition: Sendable, Equatable {
 public enum CompiledChecks {
     public static let definitions: [CheckDefinition] = [
         CheckDefinition(name: "failed_units", command: ["vitals:failed_units"], interval: .seconds(60), timeout: .seconds(5), source: "built in"),
-        CheckDefinition(name: "reboot_required", command: ["vitals:reboot_required"], interval: .seconds(300), timeout: .seconds(5), source: "built in"),
+        CheckDefinition(
+            name: "reboot_required", command: ["vitals:reboot_required"], interval: .seconds(300), timeout: .seconds(5), source: "built in"),
         CheckDefinition(name: "clock_sync", command: ["vitals:clock_sync"], interval: .seconds(120), timeout: .seconds(5), source: "built in"),
     ]
 

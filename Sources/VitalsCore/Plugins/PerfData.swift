@@ -20,7 +20,8 @@ public struct PluginRange: Sendable, Equatable, CustomStringConvertible {
         inside = s.first == "@"
         if inside { s = s.dropFirst() }
         if let colon = s.firstIndex(of: ":") {
-            let a = s[..<colon], b = s[s.index(after: colon)...]
+            let a = s[..<colon]
+            let b = s[s.index(after: colon)...]
             if a == "~" {
                 start = -.infinity
             } else if a.isEmpty {
@@ -161,7 +162,10 @@ public enum PerfData {
                     continue
                 }
             } else {
-                while i < chars.count, chars[i] != "=", chars[i] != " " { label.append(chars[i]); i += 1 }
+                while i < chars.count, chars[i] != "=", chars[i] != " " {
+                    label.append(chars[i])
+                    i += 1
+                }
                 if i >= chars.count || chars[i] != "=" || label.isEmpty {
                     problems.append("\(label): expected label=value")
                     i = skipToken(chars, from: i)
@@ -170,7 +174,10 @@ public enum PerfData {
             }
             i += 1  // '='
             var rest = ""
-            while i < chars.count, chars[i] != " ", chars[i] != "\t" { rest.append(chars[i]); i += 1 }
+            while i < chars.count, chars[i] != " ", chars[i] != "\t" {
+                rest.append(chars[i])
+                i += 1
+            }
             if let item = datum(label: label, rest) {
                 items.append(item)
             } else {
@@ -189,7 +196,8 @@ public enum PerfData {
         if first == "U" {
             value = nil
         } else {
-            let numberEnd = first.firstIndex { !("0"..."9").contains($0) && $0 != "." && $0 != "-" && $0 != "+" && $0 != "e" && $0 != "E" } ?? first.endIndex
+            let numberEnd =
+                first.firstIndex { !("0"..."9").contains($0) && $0 != "." && $0 != "-" && $0 != "+" && $0 != "e" && $0 != "E" } ?? first.endIndex
             // An exponent's 'e' could be a unit's first letter: only a number that parses counts.
             // A unit has at most 3 letters, so at most 3 characters are given back (the fuzzer
             // found that trimming one at a time from a 3,800-digit "number" took seconds).
@@ -229,7 +237,9 @@ public enum PerfData {
     /// A finite decimal number of at most 64 characters (a leading `+` allowed; `inf` and `nan`
     /// are not numbers here).
     static func number(_ s: some StringProtocol) -> Double? {
-        guard !s.isEmpty, s.utf8.count <= 64, s.allSatisfy({ ("0"..."9").contains($0) || ".-+eE".contains($0) }), let v = Double(String(s)), v.isFinite else {
+        guard !s.isEmpty, s.utf8.count <= 64, s.allSatisfy({ ("0"..."9").contains($0) || ".-+eE".contains($0) }), let v = Double(String(s)),
+            v.isFinite
+        else {
             return nil
         }
         return v

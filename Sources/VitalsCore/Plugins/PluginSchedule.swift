@@ -51,4 +51,3 @@ public struct PluginSchedule<Instant: InstantProtocol>: Sendable where Instant.D
     /// When the earliest check falls due (nil: none scheduled yet).
     public var earliest: Instant? { next.filter { !running.contains($0.key) }.values.min() }
 }
-

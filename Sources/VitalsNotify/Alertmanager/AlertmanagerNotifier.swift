@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 public import NIOCore
 public import VitalsCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One alert as Alertmanager's `POST /api/v2/alerts` takes it.
 public struct PostableAlert: Encodable, Sendable, Equatable {
@@ -36,14 +37,20 @@ public struct PostableAlert: Encodable, Sendable, Equatable {
                     labels: WebhookPayload.labels(old), annotations: WebhookPayload.annotations(old), startsAt: Timestamp.rfc3339(n.startsAt),
                     endsAt: Timestamp.rfc3339(max(n.at, n.startsAt)), generatorURL: generator))
         }
-        out.append(firing(labels: WebhookPayload.labels(n), annotations: WebhookPayload.annotations(n), startsAt: n.startsAt, generator: generator, now: now, resend: resend))
+        out.append(
+            firing(
+                labels: WebhookPayload.labels(n), annotations: WebhookPayload.annotations(n), startsAt: n.startsAt, generator: generator, now: now,
+                resend: resend))
         return out
     }
 
     /// A firing alert that Alertmanager keeps for four resend intervals.
-    public static func firing(labels: [String: String], annotations: [String: String], startsAt: Double, generator: String, now: Double, resend: Duration) -> PostableAlert {
+    public static func firing(
+        labels: [String: String], annotations: [String: String], startsAt: Double, generator: String, now: Double, resend: Duration
+    ) -> PostableAlert {
         PostableAlert(
-            labels: labels, annotations: annotations, startsAt: Timestamp.rfc3339(min(startsAt, now)), endsAt: Timestamp.rfc3339(now + 4 * resend.seconds),
+            labels: labels, annotations: annotations, startsAt: Timestamp.rfc3339(min(startsAt, now)),
+            endsAt: Timestamp.rfc3339(now + 4 * resend.seconds),
             generatorURL: generator)
     }
 
@@ -91,7 +98,9 @@ public final class AlertmanagerNotifier: Notifier {
         let headers = [("Content-Type", "application/json")] + (settings.auth.header.map { [$0] } ?? [])
         let results = await withTaskGroup(of: (String, DeliveryOutcome).self) { group in
             for url in settings.urls {
-                group.addTask { (url, await self.sender.post(url: url + "/api/v2/alerts", headers: headers, body: body, timeout: self.settings.timeout)) }
+                group.addTask {
+                    (url, await self.sender.post(url: url + "/api/v2/alerts", headers: headers, body: body, timeout: self.settings.timeout))
+                }
             }
             var out: [(String, DeliveryOutcome)] = []
             for await r in group { out.append(r) }
@@ -100,7 +109,10 @@ public final class AlertmanagerNotifier: Notifier {
         let ok = results.filter { $0.1.isDelivered }
         if !ok.isEmpty {
             let failed = results.count - ok.count
-            return .delivered(detail: "\(ok.count) of \(results.count) Alertmanagers took \(alerts.count) alert\(alerts.count == 1 ? "" : "s")\(failed > 0 ? " (\(failed) failed)" : "")")
+            return .delivered(
+                detail:
+                    "\(ok.count) of \(results.count) Alertmanagers took \(alerts.count) alert\(alerts.count == 1 ? "" : "s")\(failed > 0 ? " (\(failed) failed)" : "")"
+            )
         }
         let reasons = results.compactMap { r -> String? in if case .failed(let why, _, _) = r.1 { return why } else { return nil } }
         let retry = results.contains { if case .failed(_, true, _) = $0.1 { return true } else { return false } }

@@ -38,7 +38,9 @@ final class SMTPReplyHandler: ChannelInboundHandler {
         for b in bytes {
             guard b == UInt8(ascii: "\n") else {
                 partial.append(b)
-                if partial.count > 4096 { fail(SMTPFailure(description: "the server sent a line longer than 4 KiB", transient: true), context: context) }
+                if partial.count > 4096 {
+                    fail(SMTPFailure(description: "the server sent a line longer than 4 KiB", transient: true), context: context)
+                }
                 continue
             }
             if partial.last == UInt8(ascii: "\r") { partial.removeLast() }
@@ -46,7 +48,9 @@ final class SMTPReplyHandler: ChannelInboundHandler {
             partial = []
             let utf8 = Array(line.utf8)
             guard utf8.count >= 3, let code = Int(String(decoding: utf8[0..<3], as: UTF8.self)) else {
-                fail(SMTPFailure(description: "the server sent something that is not an SMTP reply: \(line.prefix(80))", transient: true), context: context)
+                fail(
+                    SMTPFailure(description: "the server sent something that is not an SMTP reply: \(line.prefix(80))", transient: true),
+                    context: context)
                 return
             }
             lines.append(utf8.count > 4 ? String(decoding: utf8[4...], as: UTF8.self) : "")

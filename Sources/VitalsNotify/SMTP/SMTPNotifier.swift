@@ -65,7 +65,9 @@ public final class SMTPNotifier: Notifier {
         try expect(ehlo, "EHLO", 250)
         if settings.tls == .starttls {
             guard capabilities(ehlo).contains("STARTTLS") else {
-                throw SMTPFailure(description: "the server does not offer STARTTLS (tls: starttls requires it; use tls: none only for a relay on loopback)", transient: false)
+                throw SMTPFailure(
+                    description: "the server does not offer STARTTLS (tls: starttls requires it; use tls: none only for a relay on loopback)",
+                    transient: false)
             }
             try expect(try await conn.exchange("STARTTLS"), "STARTTLS", 220)
             guard let context else { throw SMTPFailure(description: "no TLS context", transient: false) }
@@ -75,7 +77,8 @@ public final class SMTPNotifier: Notifier {
         }
         if let user = settings.username, let password = settings.password {
             let caps = capabilities(ehlo)
-            let mechanisms = caps.first { $0.hasPrefix("AUTH ") || $0.hasPrefix("AUTH=") }.map { $0.dropFirst(5).split(separator: " ").map(String.init) } ?? []
+            let mechanisms =
+                caps.first { $0.hasPrefix("AUTH ") || $0.hasPrefix("AUTH=") }.map { $0.dropFirst(5).split(separator: " ").map(String.init) } ?? []
             if mechanisms.contains("PLAIN") {
                 let token = Base64.encode([0] + Array(user.utf8) + [0] + Array(password.reveal().utf8))
                 try expectAuth(try await conn.exchange("AUTH PLAIN \(token)"))
@@ -85,7 +88,8 @@ public final class SMTPNotifier: Notifier {
                 try expectAuth(try await conn.exchange(Base64.encode(Array(password.reveal().utf8))))
             } else {
                 throw SMTPFailure(
-                    description: "the server offers no AUTH PLAIN or LOGIN\(mechanisms.isEmpty ? " (no AUTH at all; with tls: starttls it is offered after TLS)" : " (offers \(mechanisms.joined(separator: " ")))")",
+                    description:
+                        "the server offers no AUTH PLAIN or LOGIN\(mechanisms.isEmpty ? " (no AUTH at all; with tls: starttls it is offered after TLS)" : " (offers \(mechanisms.joined(separator: " ")))")",
                     transient: false)
             }
         }
@@ -123,7 +127,8 @@ public final class SMTPNotifier: Notifier {
     private func expectAuth(_ r: SMTPReply) throws {
         guard r.code == 235 else {
             throw SMTPFailure(
-                description: "authentication failed: \(r)\(r.code == 535 ? "; check the channel's username and password" : "")", transient: r.isTransient)
+                description: "authentication failed: \(r)\(r.code == 535 ? "; check the channel's username and password" : "")",
+                transient: r.isTransient)
         }
     }
 

@@ -30,7 +30,8 @@ public final class WebhookNotifier: Notifier {
 
     public func deliver(_ m: OutgoingMessage) async -> DeliveryOutcome {
         let body = WebhookPayload(m).encoded()
-        return await sender.post(url: settings.url, headers: Self.headers(for: m, body: body, settings: settings), body: body, timeout: settings.timeout)
+        return await sender.post(
+            url: settings.url, headers: Self.headers(for: m, body: body, settings: settings), body: body, timeout: settings.timeout)
     }
 
     public func shutdown() async { await sender.shutdown() }

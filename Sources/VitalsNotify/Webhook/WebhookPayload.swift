@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 public import VitalsCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Alertmanager's webhook message (version 4), so receivers written for Alertmanager work
 /// unchanged; vitals' own data rides in labels and annotations, and in a `vitals` object that
@@ -99,7 +100,8 @@ public struct WebhookPayload: Encodable, Sendable {
         groupLabels = ["instance": m.instance]
         groupKey = "{}:{instance=\"\(m.instance)\"}:\(m.message.channel)"
         externalURL = external
-        vitals = Extension(key: m.key, digest: m.message.digest?.description, digestCount: m.message.digest?.count, limitReached: m.message.limitReached, via: m.via,
+        vitals = Extension(
+            key: m.key, digest: m.message.digest?.description, digestCount: m.message.digest?.count, limitReached: m.message.limitReached, via: m.via,
             sequence: m.sequence, decidedAt: Timestamp.rfc3339(m.message.at))
     }
 
