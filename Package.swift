@@ -120,6 +120,7 @@ let package = Package(
                 "VitalsServer", "VitalsDaemon", "VitalsTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

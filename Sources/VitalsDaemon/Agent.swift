@@ -120,9 +120,11 @@ public enum Agent {
         let restored = alerts.restoredStates
         let pluginResults = PluginResults(
             baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
+        let cycleResults = CycleResults()
+        let alerting = AlertService(results: cycleResults, dispatcher: alerts, tracker: tracker)
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles,
-            tracker: tracker, alerts: alerts, plugins: pluginResults, delivery: delivery, restored: restored)
+            tracker: tracker, results: cycleResults, plugins: pluginResults, delivery: delivery, restored: restored)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),
@@ -141,6 +143,9 @@ public enum Agent {
                     service: PeriodicService(period: .seconds(5), action: { logFlush(false) }, final: { logFlush(true) }),
                     successTerminationBehavior: .ignore))
         }
+        // The alert stage before sampling: a shutdown reaches sampling first, which ends the
+        // stream, so the alert stage finishes the last cycle's result and then stops.
+        services.append(.init(service: alerting, successTerminationBehavior: .ignore))
         // Sampling ends the group when it stops on its own (a --cycles run).
         services.append(.init(service: sampling, successTerminationBehavior: .gracefullyShutdownGroup))
         // Last, so it hears of a shutdown first: STOPPING=1 goes out before anything winds down.

@@ -98,7 +98,9 @@ public struct AlertDispatcher: Sendable {
     }
 
     /// One cycle's results under `config` (the configuration in force, which a reload may change).
-    public mutating func process(_ statuses: [CheckStatus], config: Config, now: ContinuousClock.Instant, wall: Double) {
+    public mutating func process(
+        _ statuses: [CheckStatus], snapshot: HostSnapshot? = nil, config: Config, now: ContinuousClock.Instant, wall: Double
+    ) {
         let custom = Dictionary(config.checks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         func labels(_ check: String, _ resource: String) -> LabelSet {
             let base = AlertLabels.forCheck(check, resource: resource, instance: instance)
@@ -126,7 +128,7 @@ public struct AlertDispatcher: Sendable {
         // the repeat). The other order lost them for good (issue 15: the state said "sent" and
         // nothing held the message).
         for n in outcome.unrouted { log(n, channel: nil) }
-        let annotate = Annotator(snapshot: outcome.messages.isEmpty ? nil : state.current.snapshot)
+        let annotate = Annotator(snapshot: outcome.messages.isEmpty ? nil : snapshot ?? state.current.snapshot)
         for m in outcome.messages { deliver(annotate(m), config: config.notify, wall: wall) }
         if !outcome.messages.isEmpty { Failpoint.hit("alerts-after-outbox") }
         // Written through when anything a restart needs changed; the readings (message, value,

@@ -16,6 +16,9 @@ public final class ProgressTracker: Sendable {
     /// Records that a part made progress.
     public func progress(_ part: String) { policy.withLock { $0.progress(part, at: .now) } }
 
+    /// Records that a part finished its work and waits for more (not overdue while it waits).
+    public func park(_ part: String) { policy.withLock { $0.park(part, at: .now) } }
+
     /// The parts overdue now.
     public func stuck() -> [WatchdogPolicy<ContinuousClock.Instant>.Stuck] { policy.withLock { $0.stuck(at: .now) } }
 }

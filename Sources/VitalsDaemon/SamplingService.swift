@@ -6,8 +6,9 @@ public import VitalsSystemd
 
 /// Samples the host every `interval` on a monotonic schedule anchored at start (tick n runs at
 /// start + n x interval, so the schedule does not drift), evaluates the built-in checks, logs every
-/// transition, and publishes the result to `AgentState`. A cycle that overruns skips the ticks it
-/// missed instead of running back to back.
+/// transition, publishes every check's state (with the custom checks' and the channels') to
+/// `AgentState`, and hands it to the alert stage (`AlertService`), which does the writes. A cycle
+/// that overruns skips the ticks it missed instead of running back to back.
 public struct SamplingService: Service {
     let state: AgentState
     let cycle: SamplingCycle
@@ -16,7 +17,8 @@ public struct SamplingService: Service {
     let wallNow: @Sendable () -> Double
     let maxCycles: UInt64?
     let tracker: ProgressTracker?
-    let alerts: AlertDispatcher?
+    /// Where each cycle's result goes for alerting (nil: no alert stage, as in `--cycles` tests).
+    let results: CycleResults?
     let plugins: PluginResults?
     let delivery: Delivery?
     /// The checks' states before the restart (`AlertDispatcher.restoredStates`).
@@ -29,14 +31,14 @@ public struct SamplingService: Service {
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
         wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
-        alerts: AlertDispatcher? = nil, plugins: PluginResults? = nil, delivery: Delivery? = nil,
+        results: CycleResults? = nil, plugins: PluginResults? = nil, delivery: Delivery? = nil,
         restored: [CheckKey: Severity] = [:]
     ) {
         self.restored = restored
         self.delivery = delivery
         self.plugins = plugins
         self.tracker = tracker
-        self.alerts = alerts
+        self.results = results
         self.state = state
         self.cycle = cycle
         self.logger = logger
@@ -49,10 +51,9 @@ public struct SamplingService: Service {
         let clock = ContinuousClock()
         var evaluator = CheckEvaluator<ContinuousClock.Instant>()
         evaluator.seed(restored)
-        var alerts = self.alerts
-        var interval = state.config.interval
-        var anchor = clock.now
-        var tick: Int64 = 0
+        // The alert stage takes the last result and stops once sampling does.
+        defer { results?.finish() }
+        var schedule = TickSchedule(interval: state.config.interval, start: clock.now)
         var number: UInt64 = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let started = clock.now
@@ -77,39 +78,30 @@ public struct SamplingService: Service {
             }
             let ended = clock.now
             let took = started.duration(to: ended)
+            let wall = wallNow()
             let statuses =
-                evaluator.statuses + (plugins?.statuses(config.checks, now: ended, wall: wallNow()) ?? [])
-                + (delivery?.statuses(wall: wallNow()) ?? [])
+                evaluator.statuses + (plugins?.statuses(config.checks, now: ended, wall: wall) ?? [])
+                + (delivery?.statuses(wall: wall) ?? [])
             state.recordCycle(snapshot, checks: statuses, took: took, endedAt: ended)
-            alerts?.process(statuses, config: config, now: ended, wall: wallNow())
+            results?.publish(CycleResult(snapshot: snapshot, statuses: statuses, config: config, endedAt: ended, wall: wall))
             tracker?.register("sampling", deadline: Self.deadline(state.config))
             tracker?.progress("sampling")
             let line = "\(StatusDocument.Summary(statuses).line); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"
             if number == 1 { notifier.ready(status: line) } else { notifier.status(line) }
             if let maxCycles, number >= maxCycles { return }
 
-            let newInterval = state.config.interval
-            if newInterval != interval {
-                interval = newInterval
-                anchor = started
-                tick = 0
-            }
-            tick += 1
-            var next = anchor + interval * tick
             let now = clock.now
-            if next <= now {
-                let behind = Int64(anchor.duration(to: now) / interval)
+            let next = schedule.next(after: started, now: now, interval: state.config.interval)
+            if next.skipped > 0 {
                 state.recordOverrun(at: now)
                 logger.warning(
                     "sampling cycle overran its interval; skipping missed ticks",
                     metadata: [
-                        LogKey.messageID: "\(EventKind.cycleOverrun.messageID)", "skipped": "\(behind + 1 - tick)",
+                        LogKey.messageID: "\(EventKind.cycleOverrun.messageID)", "skipped": "\(next.skipped)",
                         "duration_ms": "\(took.seconds * 1000)",
                     ])
-                tick = behind + 1
-                next = anchor + interval * tick
             }
-            let deadline = next
+            let deadline = next.at
             do {
                 try await cancelWhenGracefulShutdown { try await clock.sleep(until: deadline) }
             } catch {

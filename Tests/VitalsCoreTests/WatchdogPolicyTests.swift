@@ -29,4 +29,18 @@ import VitalsTestKit
         #expect(w.stuck(at: at(25)).isEmpty)
         #expect(w.stuck(at: at(31)).map(\.part) == ["sampling"])
     }
+
+    /// A stage that waits for input is parked: not stuck however long nothing comes; once its
+    /// work begins its deadline runs again, and a stage stuck in its work is named.
+    @Test func aParkedPartIsNotStuckUntilItsWorkBegins() {
+        var w = WatchdogPolicy<Instant>()
+        w.register("alerting", deadline: .seconds(30), at: at(0))
+        w.park("alerting", at: at(1))
+        #expect(w.stuck(at: at(500)).isEmpty, "waiting for a cycle result is not stuck")
+        w.progress("alerting", at: at(500))
+        #expect(w.stuck(at: at(520)).isEmpty)
+        #expect(w.stuck(at: at(531)).map(\.part) == ["alerting"], "a state write that hangs is")
+        w.park("alerting", at: at(540))
+        #expect(w.stuck(at: at(900)).isEmpty)
+    }
 }
