@@ -4,7 +4,9 @@ public import VitalsNotify
 
 /// The delivery state of every channel: its queue (mirrored in the durable outbox), circuit
 /// breaker, retry schedule and counters. Shared by the dispatcher (which enqueues), the delivery
-/// service (which attempts) and the status socket (which reads). Decisions only, no network.
+/// service (which attempts) and the status socket (which reads). Decisions only, no network; the
+/// decisions are taken under the lock and the outbox files they call for are written or removed
+/// after it is released, so a slow disk never holds up a reader or another channel.
 public final class Delivery: Sendable {
     /// The most messages the outbox holds; beyond it the oldest are dropped, logged and counted.
     public static let maxMessages = 10_000
@@ -131,12 +133,14 @@ public final class Delivery: Sendable {
         } catch {
             writeError = error
         }
+        var removals: [UInt64] = []
         let events = contents.withLock { c -> [Event] in
             c.ensureChannel(m.channel)
             c.channels[m.channel]!.queue.append(entry)
             if writeError != nil { c.unsaved.insert(entry.seq) }
-            return trim(&c, appendedTo: m.channel, wall: wall)
+            return trim(&c, appendedTo: m.channel, wall: wall, removals: &removals)
         }
+        for seq in removals { store?.remove(seq) }
         return (events, writeError)
     }
 
@@ -151,17 +155,25 @@ public final class Delivery: Sendable {
             c.unsaved = Set(live.map(\.seq))
             return live.sorted { $0.seq < $1.seq }
         }
-        for (i, e) in pending.enumerated() {
+        return persist(pending, store: store)
+    }
+
+    /// Writes `entries` to the outbox, outside the lock, in order; stops at the first failure and
+    /// leaves that entry and the rest marked unsaved (`persistUnsaved` tries again).
+    private func persist(_ entries: [OutboxEntry], store: OutboxStore) -> (left: Int, error: VitalsError?) {
+        for (i, e) in entries.enumerated() {
             do {
                 try store.write(e)
             } catch {
-                return (pending.count - i, error)
+                contents.withLock { c in for rest in entries[i...] { c.unsaved.insert(rest.seq) } }
+                return (entries.count - i, error)
             }
-            contents.withLock { c in
+            let gone = contents.withLock { c -> Bool in
                 c.unsaved.remove(e.seq)
-                // Delivered or dropped while it was written: its file goes again.
-                if !c.channels.values.contains(where: { $0.queue.contains { $0.seq == e.seq } }) { store.remove(e.seq) }
+                return !c.channels.values.contains(where: { $0.queue.contains { $0.seq == e.seq } })
             }
+            // Delivered or dropped while it was written: its file goes again.
+            if gone { store.remove(e.seq) }
         }
         return (0, nil)
     }
@@ -169,14 +181,14 @@ public final class Delivery: Sendable {
     /// Drops the oldest messages of a channel beyond its share (`maxPerChannel`), then, while the
     /// whole outbox holds more than `maxMessages`, the oldest of the channel that holds most;
     /// never a message in flight, never another channel's for one that floods.
-    private func trim(_ c: inout Contents, appendedTo channel: String, wall: Double) -> [Event] {
+    private func trim(_ c: inout Contents, appendedTo channel: String, wall: Double, removals: inout [UInt64]) -> [Event] {
         var dropped: [String: (count: Int, reason: String)] = [:]
         func drop(_ name: String, _ reason: String) -> Bool {
             let index = c.channels[name]!.inFlight ? 1 : 0
             guard index < c.channels[name]!.queue.count else { return false }
             let e = c.channels[name]!.queue[index]
             if index == 0 { c.channels[name]!.finishHead(e.seq) } else { c.channels[name]!.queue.remove(at: index) }
-            store?.remove(e.seq)
+            removals.append(e.seq)
             c.channels[name]!.givenUp["outbox_full", default: 0] += 1
             c.channels[name]!.droppedFull += 1
             c.channels[name]!.lastDropWall = wall
@@ -206,7 +218,9 @@ public final class Delivery: Sendable {
     /// their channel's `max_age` are given up first; an open breaker hands the queue to the
     /// channel's fallback when it has one.
     public func due(now: ContinuousClock.Instant, wall: Double) -> (attempts: [Attempt], events: [Event]) {
-        contents.withLock { c in
+        var removals: [UInt64] = []
+        var writes: [OutboxEntry] = []
+        let result = contents.withLock { c -> (attempts: [Attempt], events: [Event]) in
             var attempts: [Attempt] = []
             var events: [Event] = []
             for name in c.channels.keys.sorted() {
@@ -217,7 +231,7 @@ public final class Delivery: Sendable {
                 let maxAge = (cfg?.retry ?? RetryPolicy()).maxAge.seconds
                 while let head = ch.queue.first, wall - head.createdWall > maxAge {
                     ch.finishHead(head.seq)
-                    store?.remove(head.seq)
+                    removals.append(head.seq)
                     ch.givenUp["too_old", default: 0] += 1
                     events.append(
                         .givenUp(
@@ -240,16 +254,7 @@ public final class Delivery: Sendable {
                     for var e in moved {
                         e.via = e.via ?? name
                         e.channel = fb
-                        if c.config[fb]!.isDurable {
-                            do {
-                                try store?.write(e)
-                                c.unsaved.remove(e.seq)
-                            } catch {
-                                c.unsaved.insert(e.seq)
-                            }
-                        } else {
-                            store?.remove(e.seq)
-                        }
+                        if c.config[fb]!.isDurable { writes.append(e) } else { removals.append(e.seq) }
                         target.queue.append(e)
                     }
                     c.channels[fb] = target
@@ -263,13 +268,20 @@ public final class Delivery: Sendable {
             }
             return (attempts, events)
         }
+        if let store {
+            for seq in removals { store.remove(seq) }
+            if !writes.isEmpty { _ = persist(writes, store: store) }
+        }
+        return result
     }
 
     /// Records what an attempt came to: success removes the message; a retryable failure
     /// schedules the next attempt (backoff with full jitter, `random` in [0, 1)); any other
     /// failure gives the message up.
     public func complete(_ a: Attempt, outcome: DeliveryOutcome, now: ContinuousClock.Instant, wall: Double, random: Double) -> [Event] {
-        contents.withLock { c in
+        if case .delivered = outcome { Failpoint.hit("delivery-after-2xx") }
+        var removals: [UInt64] = []
+        let events = contents.withLock { c -> [Event] in
             guard var ch = c.channels[a.channel] else { return [] }
             defer { c.channels[a.channel] = ch }
             ch.inFlight = false
@@ -277,9 +289,8 @@ public final class Delivery: Sendable {
             let retry = c.config[a.channel]?.retry ?? RetryPolicy()
             switch outcome {
             case .delivered(let detail):
-                Failpoint.hit("delivery-after-2xx")
                 ch.finishHead(a.entry.seq)
-                store?.remove(a.entry.seq)
+                removals.append(a.entry.seq)
                 ch.delivered += 1
                 ch.lastSuccessWall = wall
                 let latency = max(0, wall - (a.entry.message.notifications.map(\.at).min() ?? a.entry.createdWall))
@@ -306,13 +317,15 @@ public final class Delivery: Sendable {
                     events.append(.retrying(channel: a.channel, entry: a.entry, reason: reason, attempt: ch.headAttempts, wait: wait))
                 } else {
                     ch.finishHead(a.entry.seq)
-                    store?.remove(a.entry.seq)
+                    removals.append(a.entry.seq)
                     ch.givenUp["rejected", default: 0] += 1
                     events.append(.givenUp(channel: a.channel, entry: a.entry, reason: reason))
                 }
             }
             return events
         }
+        for seq in removals { store?.remove(seq) }
+        return events
     }
 
     /// Every channel's state, by name.
