@@ -19,6 +19,9 @@ public struct CheckStatus: Sendable, Codable, Equatable {
     /// True when the check cannot apply to this host or was turned off (no swap, no system bus,
     /// the per-process scan off): shown as ok with the reason, never an alert.
     public var notApplicable: Bool?
+    /// The unit of `value` ("%", "bytes"), carried from the observation to the notification's
+    /// annotations (not part of the status document).
+    public var unit: String? = nil
 
     public init(
         check: String, resource: String, severity: Severity, message: String, value: Double?, threshold: Double?,
@@ -113,6 +116,7 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
                     check: obs.check, resource: obs.resource, severity: start, message: "", value: nil,
                     threshold: nil, since: timestamp, evaluatedAt: timestamp, pending: nil),
                 debounce: Debouncer(baseline: start))
+        if !obs.unit.isEmpty { entry.status.unit = obs.unit }
         defer { entries[key] = entry }
         let old = entry.status.severity
         entry.status.evaluatedAt = timestamp

@@ -128,7 +128,7 @@ public struct AlertDispatcher: Sendable {
         // the repeat). The other order lost them for good (issue 15: the state said "sent" and
         // nothing held the message).
         for n in outcome.unrouted { log(n, channel: nil) }
-        let annotate = Annotator(snapshot: outcome.messages.isEmpty ? nil : snapshot ?? state.current.snapshot)
+        let annotate = Annotator(statuses: outcome.messages.isEmpty ? [] : statuses, snapshot: outcome.messages.isEmpty ? nil : snapshot)
         for m in outcome.messages { deliver(annotate(m), config: config.notify, wall: wall) }
         if !outcome.messages.isEmpty { Failpoint.hit("alerts-after-outbox") }
         // Written through when anything a restart needs changed; the readings (message, value,
@@ -263,15 +263,17 @@ extension PersistedAlert {
     }
 }
 
-/// Adds what a reader of the notification wants besides the message, from the cycle's snapshot:
-/// the value's unit, and for the file-handle checks the processes closest to their limit.
+/// Adds what a reader of the notification wants besides the message: the value's unit (carried by
+/// the evaluated check) and, for the file-handle checks, the processes closest to their limit
+/// (from the cycle's snapshot).
 struct Annotator {
     let units: [CheckKey: String]
     let topProcesses: String?
 
-    init(snapshot: HostSnapshot?) {
+    /// The units come with the evaluated checks; the top processes from the cycle's snapshot.
+    init(statuses: [CheckStatus], snapshot: HostSnapshot?) {
         var units: [CheckKey: String] = [:]
-        for o in snapshot?.observations() ?? [] where !o.unit.isEmpty { units[o.key] = o.unit }
+        for s in statuses { if let u = s.unit { units[CheckKey(check: s.check, resource: s.resource)] = u } }
         self.units = units
         topProcesses = snapshot?.fileHandles.flatMap { f in
             f.topProcesses.isEmpty

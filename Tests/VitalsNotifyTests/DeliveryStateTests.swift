@@ -160,7 +160,7 @@ import VitalsTestKit
         #expect(again.channels[0].queue.last!.seq > again.channels[0].queue[1].seq, "new numbers continue after the restored ones")
     }
 
-    @Test func messagesCarryTheUnitAndTheProcessesClosestToTheirLimit() {
+    @Test func messagesCarryTheUnitAndTheProcessesClosestToTheirLimit() throws {
         var snapshot = HostSnapshot(timestamp: 1000, cycle: 1)
         snapshot.fileHandles = FileHandleStats(
             allocated: 9000, maximum: 10000, topProcesses: [ProcessFDs(pid: 42, name: "nginx", open: 1000, limit: 1024)], ownOpen: 12,
@@ -169,12 +169,17 @@ import VitalsTestKit
         let n = AlertNotification(
             fingerprint: labels.fingerprint, labels: labels, severity: .critical, reason: .first, message: "file handles 90% used", startsAt: 1000,
             at: 1000, sequence: 1)
-        let m = Annotator(snapshot: snapshot)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
+        // The unit travels with the evaluated check (issue 16: no second pass over the snapshot).
+        var evaluator = CheckEvaluator<ContinuousClock.Instant>()
+        for o in snapshot.observations() where o.check == "file_handles" {
+            _ = evaluator.evaluate(o, spec: try #require(Config().spec(for: o.key)), at: .now, timestamp: 1000)
+        }
+        let m = Annotator(statuses: evaluator.statuses, snapshot: snapshot)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
         #expect(m.notifications[0].annotations?["unit"] == "%")
         #expect(m.notifications[0].annotations?["top_processes"] == "nginx (pid 42) 1000 of 1024 open")
         let body = MessageText.body(m, instance: "h")
         #expect(body.contains("  processes: nginx (pid 42) 1000 of 1024 open"), "\(body)")
-        let other = Annotator(snapshot: nil)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
+        let other = Annotator(statuses: [], snapshot: nil)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
         #expect(other.notifications[0].annotations == nil)
     }
 }
