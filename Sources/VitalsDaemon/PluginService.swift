@@ -85,7 +85,7 @@ public final class PluginResults: Sendable {
             all = all.filter { names.contains($0.key) }
             var out: [CheckStatus] = []
             for c in checks {
-                let limit = c.interval * 2 + c.timeout
+                let limit = Staleness.limit(interval: c.interval, runTime: c.timeout)
                 if let e = all[c.name] {
                     let age = e.finishedAt.duration(to: now)
                     if age > limit {

@@ -60,10 +60,11 @@ public struct Routes: Sendable {
         }
     }
 
-    /// The status document, with checks marked stale when no cycle finished for two intervals.
+    /// The status document, with checks marked stale when no cycle finished while its results
+    /// stay fresh (`Config.cycleStaleAfter`).
     public func status(_ c: AgentState.Contents) -> StatusDocument {
         var checks = c.checks
-        if let end = c.lastCycleEnd, end.duration(to: now()) > c.config.interval * 2 {
+        if let end = c.lastCycleEnd, end.duration(to: now()) > c.config.cycleStaleAfter {
             let age = Units.formatDuration(.seconds(Int64(end.duration(to: now()).seconds)))
             for i in checks.indices {
                 checks[i].severity = .stale
@@ -93,7 +94,7 @@ public struct Routes: Sendable {
         if let e = c.outboxWriteError { problems.append("the outbox cannot be written (notifications wait in memory only): \(e)") }
         let status: String
         if let age {
-            status = age > c.config.interval.seconds * 2 ? "stale" : problems.isEmpty ? "ok" : "degraded"
+            status = age > c.config.cycleStaleAfter.seconds ? "stale" : problems.isEmpty ? "ok" : "degraded"
         } else {
             status = "starting"
         }

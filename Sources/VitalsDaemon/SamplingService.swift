@@ -24,8 +24,8 @@ public struct SamplingService: Service {
     /// The checks' states before the restart (`AlertDispatcher.restoredStates`).
     let restored: [CheckKey: Severity]
 
-    /// The longest a healthy sampling loop stays silent: two intervals plus the statvfs deadline.
-    public static func deadline(_ config: Config) -> Duration { config.interval * 2 + config.effectiveStatvfsTimeout }
+    /// The longest a healthy sampling loop stays silent: as long as its results stay fresh.
+    public static func deadline(_ config: Config) -> Duration { config.cycleStaleAfter }
 
     /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests).
     public init(

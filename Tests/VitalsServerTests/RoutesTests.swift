@@ -30,10 +30,13 @@ import VitalsServer
 
     @Test func noCycleForTwoIntervalsMakesEveryCheckStale() {
         let end = ContinuousClock.now
-        let routes = Routes(state: state(endedAt: end), version: "t", pid: 1, now: { end + .seconds(25) })
+        // Fresh for two intervals (20 s) plus the cycle's statvfs deadline (5 s): the one rule.
+        let fresh = Routes(state: state(endedAt: end), version: "t", pid: 1, now: { end + .seconds(25) })
+        #expect(fresh.status(fresh.state.current).checks.first?.severity == .warning)
+        let routes = Routes(state: state(endedAt: end), version: "t", pid: 1, now: { end + .seconds(26) })
         let doc = routes.status(routes.state.current)
         #expect(doc.checks.first?.severity == .stale)
-        #expect(doc.checks.first?.message == "no fresh result for 25s: disk /srv 91.0% used, above warning 90%")
+        #expect(doc.checks.first?.message == "no fresh result for 26s: disk /srv 91.0% used, above warning 90%")
         #expect(routes.health(routes.state.current).status == "stale")
     }
 
