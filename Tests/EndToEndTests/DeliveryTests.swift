@@ -349,16 +349,12 @@ import VitalsTestKit
 /// (FAILPOINT_VITALS), then started again: every decided notification reaches the receiver,
 /// once by idempotency key, and none is lost.
 @Suite(.serialized) struct CrashPointTests {
-    @Test(arguments: [
-        "alerts-after-outbox", "alerts-after-state", "outbox-after-tmp", "outbox-after-rename", "state-after-tmp", "state-after-rename",
-        "delivery-after-2xx",
-    ])
-    func aKillAtACrashPointLosesNothing(_ point: String) throws {
+    /// A test folder with the receiver up, flag checks `flags` (critical until their flag file
+    /// exists) and a webhook channel to the receiver (`extra` lines join the channel's settings).
+    static func setUp(flags: [String], extra: String = "") throws -> (dir: String, sink: Peer) {
         let d = try DeliveryTests.dir()
-        defer { try? FileManager.default.removeItem(atPath: d) }
         let sink = try Peer("webhook-sink", dir: d + "/hook")
-        defer { sink.stop() }
-        try DeliveryTests.flagChecks(["a"], dir: d)
+        try DeliveryTests.flagChecks(flags, dir: d)
         try DeliveryTests.write(
             DeliveryTests.base(d) + """
                 channels:
@@ -366,7 +362,19 @@ import VitalsTestKit
                     type: webhook
                     url: \(sink["WEBHOOK_SINK_URL"])/alerts
                     retry: {initial: 200ms, max: 1s}
-                """, to: d + "/v.yaml")
+
+                """ + extra, to: d + "/v.yaml")
+        return (d, sink)
+    }
+
+    @Test(arguments: [
+        "alerts-after-outbox", "alerts-after-state", "outbox-after-tmp", "outbox-after-rename", "state-after-tmp", "state-after-rename",
+        "delivery-after-2xx",
+    ])
+    func aKillAtACrashPointLosesNothing(_ point: String) throws {
+        let (d, sink) = try Self.setUp(flags: ["a"])
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        defer { sink.stop() }
         let first = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: ["FAILPOINT_VITALS": point])
         let died = first.waitForExit()
         #expect(
@@ -389,19 +397,9 @@ import VitalsTestKit
     /// configuration, notifies the new check's problem once and the old one not again.
     @Test(arguments: ["reload-after-load", "reload-after-apply"])
     func aKillDuringAReloadLosesNothing(_ point: String) throws {
-        let d = try DeliveryTests.dir()
+        let (d, sink) = try Self.setUp(flags: ["a"])
         defer { try? FileManager.default.removeItem(atPath: d) }
-        let sink = try Peer("webhook-sink", dir: d + "/hook")
         defer { sink.stop() }
-        try DeliveryTests.flagChecks(["a"], dir: d)
-        try DeliveryTests.write(
-            DeliveryTests.base(d) + """
-                channels:
-                  hook:
-                    type: webhook
-                    url: \(sink["WEBHOOK_SINK_URL"])/alerts
-                    retry: {initial: 200ms, max: 1s}
-                """, to: d + "/v.yaml")
         let first = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: ["FAILPOINT_VITALS": point])
         #expect(eventually { DeliveryTests.receivedKeys(sink).count == 1 }, "\(first.stderrText().suffix(600))")
         try DeliveryTests.flagChecks(["a", "b"], dir: d)
@@ -451,20 +449,9 @@ import VitalsTestKit
     /// with that message in the outbox and its state not written. The restarted agent counts the
     /// message against the hour, so the other problems are folded into the digest, not sent.
     @Test func theStormLimitHoldsAcrossACrashBetweenOutboxAndState() throws {
-        let d = try DeliveryTests.dir()
+        let (d, sink) = try Self.setUp(flags: ["a", "b", "c"], extra: "    max_alerts_per_hour: 1\n")
         defer { try? FileManager.default.removeItem(atPath: d) }
-        let sink = try Peer("webhook-sink", dir: d + "/hook")
         defer { sink.stop() }
-        try DeliveryTests.flagChecks(["a", "b", "c"], dir: d)
-        try DeliveryTests.write(
-            DeliveryTests.base(d) + """
-                channels:
-                  hook:
-                    type: webhook
-                    url: \(sink["WEBHOOK_SINK_URL"])/alerts
-                    max_alerts_per_hour: 1
-                    retry: {initial: 200ms, max: 1s}
-                """, to: d + "/v.yaml")
         let first = try AgentProcess(arguments: ["--config", d + "/v.yaml"], dir: d, environment: ["FAILPOINT_VITALS": "alerts-after-outbox"])
         _ = first.waitForExit()
         #expect(first.stderrText().contains("failpoint alerts-after-outbox reached"), "\(first.stderrText().suffix(400))")
