@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitalsCore
 import VitalsTestKit
 
 /// Issue 16: `/v1/status` and `/metrics` of the agent on the debian12 /proc fixture, diffed
@@ -11,7 +12,8 @@ import VitalsTestKit
 /// compiled-in checks that ask the host itself (clock sync, failed units, reboot required).
 /// `UPDATE_GOLDEN=1 scripts/test --filter GoldenDocumentTests` rewrites the files; review the diff.
 @Suite struct GoldenDocumentTests {
-    static let hostChecks: Set<String> = ["clock_sync", "failed_units", "reboot_required"]
+    /// The compiled-in checks ask the host itself (clock sync, failed units, reboot required).
+    static let hostChecks: Set<String> = CompiledChecks.names
     /// Checks whose value comes from statvfs of the host's own mounts.
     static let statvfsChecks: Set<String> = ["disk", "inodes"]
     static let volatileKeys: Set<String> = [

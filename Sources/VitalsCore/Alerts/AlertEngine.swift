@@ -53,6 +53,38 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             get { alert[keyPath: path] }
             set { alert[keyPath: path] = newValue }
         }
+
+        /// The moments a record keeps, each as an instant (for durations) and a Unix time (for
+        /// the state file and the messages), set together by `mark` so the two never disagree.
+        enum Timed {
+            case problemSince, lastNotified, indefiniteSince, escalationStart, okSince
+
+            var instant: WritableKeyPath<Record, Instant?> {
+                switch self {
+                case .problemSince: \.problemSince
+                case .lastNotified: \.lastNotified
+                case .indefiniteSince: \.indefiniteSince
+                case .escalationStart: \.escalationStart
+                case .okSince: \.okSince
+                }
+            }
+
+            var wall: WritableKeyPath<PersistedAlert, Double?> {
+                switch self {
+                case .problemSince: \.problemSinceWall
+                case .lastNotified: \.lastNotifiedWall
+                case .indefiniteSince: \.indefiniteSinceWall
+                case .escalationStart: \.escalationStartWall
+                case .okSince: \.okSinceWall
+                }
+            }
+        }
+
+        /// Sets one moment on both clocks (nil clears both).
+        mutating func mark(_ t: Timed, _ at: (instant: Instant, wall: Double)?) {
+            self[keyPath: t.instant] = at?.instant
+            alert[keyPath: t.wall] = at?.wall
+        }
     }
 
     public var policy: AlertPolicy
@@ -96,13 +128,11 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         // keeps its state.
         if !result.severity.isKnown && old.isKnown {
             if r.indefiniteSince == nil {
-                r.indefiniteSince = now
-                r.alert.indefiniteSinceWall = wall
+                r.mark(.indefiniteSince, (now, wall))
             }
             if r.indefiniteSince!.duration(to: now) < policy.unknownDelay { return [] }
         } else {
-            r.indefiniteSince = nil
-            r.alert.indefiniteSinceWall = nil
+            r.mark(.indefiniteSince, nil)
         }
         r.alert.labels = result.labels
         r.alert.message = result.message
@@ -130,14 +160,12 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         var holding = false
         if result.severity == .ok, let notified = r.alert.notified {
             if r.okSince == nil {
-                r.okSince = now
-                r.alert.okSinceWall = wall
+                r.mark(.okSince, (now, wall))
             }
             holding = r.okSince!.duration(to: now) < policy.resolveHold
             if holding { flapSeverity = notified }
         } else if result.severity != .ok {
-            r.okSince = nil
-            r.alert.okSinceWall = nil
+            r.mark(.okSince, nil)
         }
 
         // Flapping: one "started", silence while it lasts, one "stopped" with the final state,
@@ -156,8 +184,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
                 n.flapPercent = p
                 out.append(n)
                 // The repeat interval counts from here: the stop told the operator the current state.
-                r.lastNotified = now
-                r.alert.lastNotifiedWall = wall
+                r.mark(.lastNotified, (now, wall))
             }
         case .none:
             if r.flap.flapping {
@@ -190,8 +217,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
             // The problem ended when it turned ok, not when the hold ran out.
             n.duration = r.problemSince.map { $0.duration(to: r.okSince ?? now) }
             r.alert.notified = nil
-            r.okSince = nil
-            r.alert.okSinceWall = nil
+            r.mark(.okSince, nil)
             return [n]
         }
 
@@ -199,8 +225,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         guard gate.mute == nil else { return [] }
         guard let notified = r.alert.notified else {
             r.alert.step = 0
-            r.escalationStart = now
-            r.alert.escalationStartWall = wall
+            r.mark(.escalationStart, (now, wall))
             return [notification(&r, reason: .first, previous: nil, now: now, wall: wall)]
         }
         if result.severity != notified {
@@ -310,8 +335,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         r.alert.sequence += 1
         r.alert.lastReason = reason
         if !keepNotified {
-            r.lastNotified = now
-            r.alert.lastNotifiedWall = wall
+            r.mark(.lastNotified, (now, wall))
         }
         if !keepRepeats && !keepNotified { r.alert.repeats = 0 }
         if reason != .resolved && !keepNotified { r.alert.notified = r.alert.severity }
@@ -329,8 +353,7 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
     private func trackIncident(_ r: inout Record, _ result: CheckResult, now: Instant, wall: Double) {
         guard result.severity != .ok else { return }
         if r.problemSince == nil {
-            r.problemSince = now
-            r.alert.problemSinceWall = wall
+            r.mark(.problemSince, (now, wall))
         }
         trackWorst(&r, result)
     }
@@ -338,12 +361,10 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
     private func clearIncident(_ r: inout Record) {
         // While a recovery is owed (flapping hid it) the incident's start and worst are kept for it.
         guard r.alert.notified == nil else { return }
-        r.problemSince = nil
-        r.alert.problemSinceWall = nil
+        r.mark(.problemSince, nil)
         r.alert.worstSeverity = nil
         r.alert.worstValue = nil
-        r.escalationStart = nil
-        r.alert.escalationStartWall = nil
+        r.mark(.escalationStart, nil)
         r.alert.step = 0
     }
 
