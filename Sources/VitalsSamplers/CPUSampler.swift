@@ -18,7 +18,7 @@ public final class CPUSampler: Sampler {
             defer { p = stat }
             return p
         }
-        return .cpu(Self.usage(from: old, to: stat))
+        return .family(\.cpu, Self.usage(from: old, to: stat))
     }
 
     /// The usage between two readings (pure).

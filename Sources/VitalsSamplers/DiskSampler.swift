@@ -22,7 +22,7 @@ public final class DiskSampler: Sampler {
         let (cfg, timeout) = config.withLock { $0 }
         let mounts = MountSelection.select(try MountInfo(parsing: proc.procfs.text("self/mountinfo")).entries, config: cfg)
         let outcomes = await worker.stat(mounts.map(\.mountPoint), timeout: timeout)
-        return .disks(mounts.map { Self.stats($0, outcomes[$0.mountPoint] ?? .notResponding, timeout: timeout) })
+        return .family(\.disks, mounts.map { Self.stats($0, outcomes[$0.mountPoint] ?? .notResponding, timeout: timeout) })
     }
 
     /// The figures of one mount from its statvfs outcome (pure).

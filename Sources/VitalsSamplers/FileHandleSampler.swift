@@ -55,6 +55,6 @@ public final class FileHandleSampler: Sampler {
             allocated: Double(nr.allocated), maximum: Double(nr.maximum), topProcesses: topList, ownOpen: own,
             unreadableProcesses: unreadable)
         if limit == 0 { stats.processScan = false }
-        return .fileHandles(stats)
+        return .family(\.fileHandles, stats)
     }
 }

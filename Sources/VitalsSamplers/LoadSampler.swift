@@ -11,6 +11,6 @@ public struct LoadSampler: Sampler {
 
     public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
         let l = try LoadAvg(parsing: proc.procfs.text("loadavg"))
-        return .load(LoadStats(load1: l.load1, load5: l.load5, load15: l.load15, cores: 1))
+        return .family(\.load, LoadStats(load1: l.load1, load5: l.load5, load15: l.load15, cores: 1))
     }
 }

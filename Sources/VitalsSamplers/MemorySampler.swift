@@ -18,7 +18,7 @@ public final class MemorySampler: Sampler {
             defer { p = (vm, instant) }
             return p
         }
-        return .memory(Self.stats(mem, vm, previous: old.map { ($0.0, $0.1.duration(to: instant)) }))
+        return .family(\.memory, Self.stats(mem, vm, previous: old.map { ($0.0, $0.1.duration(to: instant)) }))
     }
 
     /// Builds the figures from one reading and, for rates, the previous vmstat and the time since (pure).

@@ -10,17 +10,17 @@ public struct PressureSampler: Sampler {
 
     public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
         let fs = proc.procfs
-        guard fs.exists("pressure") else { return .pressure(PressureStats(available: false)) }
+        guard fs.exists("pressure") else { return .family(\.pressure, PressureStats(available: false)) }
         func read(_ name: String) throws -> PressureResource? {
             let rel = "pressure/" + name
             guard fs.exists(rel) else { return nil }
             return try PressureResource(parsing: fs.text(rel), file: fs.path(rel))
         }
         do {
-            return .pressure(PressureStats(available: true, cpu: try read("cpu"), memory: try read("memory"), io: try read("io")))
+            return .family(\.pressure, PressureStats(available: true, cpu: try read("cpu"), memory: try read("memory"), io: try read("io")))
         } catch let e as VitalsError where Syscalls.isNotSupported(e) {
             // EOPNOTSUPP: the files exist but PSI is switched off (psi=0 on the kernel command line).
-            return .pressure(PressureStats(available: false))
+            return .family(\.pressure, PressureStats(available: false))
         }
     }
 }

@@ -1,15 +1,25 @@
 public import VitalsCore
 
-/// What one sampler contributes to a snapshot.
-public enum SamplerOutput: Sendable {
-    case cpu(CPUStats)
-    case memory(MemoryStats)
-    case disks([DiskStats])
-    case fileHandles(FileHandleStats)
-    case load(LoadStats)
-    case pressure(PressureStats)
+/// What one sampler contributes to a snapshot: its family's figures, written at the family's
+/// place in the snapshot (issue 16: a new family adds no case here and no branch to the cycle),
+/// or nothing this cycle.
+public struct SamplerOutput: Sendable {
+    private let write: @Sendable (inout HostSnapshot) -> Void
+    /// False for "nothing to report this cycle" (not a failure).
+    public let hasData: Bool
+
+    /// The family's figures, for `path` of the snapshot: `.family(\.cpu, stats)`.
+    public static func family<T: Sendable>(_ path: WritableKeyPath<HostSnapshot, T?>, _ value: T) -> SamplerOutput {
+        // A key path to a stored property is an immutable value; the compiler cannot see that.
+        nonisolated(unsafe) let path = path
+        return SamplerOutput(write: { $0[keyPath: path] = value }, hasData: true)
+    }
+
     /// Nothing to report this cycle; not a failure.
-    case noData
+    public static let noData = SamplerOutput(write: { _ in }, hasData: false)
+
+    /// Writes the figures into `snapshot`.
+    public func apply(to snapshot: inout HostSnapshot) { write(&snapshot) }
 }
 
 /// One metric family. `sample(at:)` reads its files and returns the family's figures; a thrown

@@ -27,15 +27,9 @@ public struct SamplingCycle: Sendable {
             var outcome = SamplerReport.Outcome.ok
             var failure: String?
             do {
-                switch try await sampler.sample(at: instant) {
-                case .cpu(let v): snap.cpu = v
-                case .memory(let v): snap.memory = v
-                case .disks(let v): snap.disks = v
-                case .fileHandles(let v): snap.fileHandles = v
-                case .load(let v): snap.load = v
-                case .pressure(let v): snap.pressure = v
-                case .noData: outcome = .noData
-                }
+                let output = try await sampler.sample(at: instant)
+                output.apply(to: &snap)
+                if !output.hasData { outcome = .noData }
             } catch {
                 outcome = .failed
                 failure = "\(error)"

@@ -74,29 +74,26 @@ import VitalsTestKit
 
     @Test func noSwapIsNotApplicable() async throws {
         let s = MemorySampler(proc: ProcFSHandle(Fixtures.path("proc/debian12")))
-        guard case .memory(let m) = try await s.sample(at: .now) else {
-            Issue.record("no memory output")
-            return
-        }
+        var snapshot = HostSnapshot(timestamp: 0, cycle: 1)
+        try await s.sample(at: .now).apply(to: &snapshot)
+        let m = try #require(snapshot.memory)
         #expect(m.swapUsedPercent == .notApplicable("not applicable: no swap configured"))
         #expect(m.availableEstimated == false)
     }
 
     @Test func noPSI() async throws {
         let s = PressureSampler(proc: ProcFSHandle(Fixtures.path("proc/no-psi")))
-        guard case .pressure(let p) = try await s.sample(at: .now) else {
-            Issue.record("no pressure output")
-            return
-        }
+        var snapshot = HostSnapshot(timestamp: 0, cycle: 1)
+        try await s.sample(at: .now).apply(to: &snapshot)
+        let p = try #require(snapshot.pressure)
         #expect(p.available == false)
     }
 
     @Test func fileHandlesNameTheTopProcesses() async throws {
         let s = FileHandleSampler(proc: ProcFSHandle(Fixtures.path("proc/debian12")), top: 5)
-        guard case .fileHandles(let f) = try await s.sample(at: .now) else {
-            Issue.record("no output")
-            return
-        }
+        var snapshot = HostSnapshot(timestamp: 0, cycle: 1)
+        try await s.sample(at: .now).apply(to: &snapshot)
+        let f = try #require(snapshot.fileHandles)
         // 49 of 32768 (0.15 %) ranks above 7 of 20000 (0.035 %).
         #expect(f.topProcesses.map(\.pid) == [1, 4902, 2])
         #expect(f.topProcesses.first?.name == "process_api")
