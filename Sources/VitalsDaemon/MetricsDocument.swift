@@ -14,99 +14,11 @@ public enum MetricsDocument {
         if let d = c.lastCycleDuration { p.sample("vitals_cycle_duration_seconds", [], d.seconds) }
         p.family("vitals_cycle_overruns_total", .counter, "Cycles that ran past their next tick.")
         p.sample("vitals_cycle_overruns_total", [], Double(c.overruns))
-        if let s = c.snapshot { samples(s, into: &p) }
+        if let s = c.snapshot { s.metrics(into: &p) }
         checks(c.checks, into: &p)
         alerts(c.alerts, into: &p)
         delivery(channels, into: &p)
         return p.text
-    }
-
-    static func samples(_ s: HostSnapshot, into p: inout PrometheusText) {
-        if let cpu = s.cpu {
-            p.family("vitals_cpu_usage_percent", .gauge, "Share of CPU time per mode over the last interval, all cores.")
-            p.family("vitals_cpu_core_usage_percent", .gauge, "Share of CPU time per mode over the last interval, per core.")
-            if let t = cpu.total { for (mode, v) in modes(t) { p.sample("vitals_cpu_usage_percent", [("mode", mode)], v) } }
-            for core in cpu.cores {
-                guard let m = core.modes else { continue }
-                for (mode, v) in modes(m) { p.sample("vitals_cpu_core_usage_percent", [("cpu", "\(core.cpu)"), ("mode", mode)], v) }
-            }
-            p.family("vitals_cpu_online_cores", .gauge, "Online CPU cores.")
-            p.sample("vitals_cpu_online_cores", [], Double(cpu.onlineCores))
-        }
-        if let m = s.memory {
-            p.family("vitals_memory_total_bytes", .gauge, "MemTotal.")
-            p.sample("vitals_memory_total_bytes", [], m.totalBytes)
-            p.family("vitals_memory_available_bytes", .gauge, "MemAvailable (estimated on old kernels).")
-            p.sample("vitals_memory_available_bytes", [], m.availableBytes)
-            p.family("vitals_memory_used_percent", .gauge, "Memory in use: 100 - available/total.")
-            p.sample("vitals_memory_used_percent", [], m.usedPercent)
-            p.family("vitals_swap_total_bytes", .gauge, "SwapTotal.")
-            p.sample("vitals_swap_total_bytes", [], m.swapTotalBytes)
-            p.family("vitals_swap_used_percent", .gauge, "Swap in use (absent without swap).")
-            if let v = m.swapUsedPercent.value { p.sample("vitals_swap_used_percent", [], v) }
-            p.family("vitals_swap_in_pages_per_second", .gauge, "Pages swapped in per second over the last interval.")
-            if let v = m.swapInPagesPerSecond.value { p.sample("vitals_swap_in_pages_per_second", [], v) }
-            p.family("vitals_oom_kills_total", .counter, "The kernel's OOM-kill counter (/proc/vmstat oom_kill).")
-            if let v = m.oomKills { p.sample("vitals_oom_kills_total", [], v) }
-        }
-        if let disks = s.disks {
-            p.family("vitals_disk_size_bytes", .gauge, "Filesystem size.")
-            p.family("vitals_disk_free_bytes", .gauge, "Space available to unprivileged users.")
-            p.family("vitals_disk_used_percent", .gauge, "Space used, as df computes it: used/(used+available).")
-            p.family("vitals_disk_inodes", .gauge, "Inodes in the filesystem.")
-            p.family("vitals_disk_inodes_used_percent", .gauge, "Inodes in use.")
-            for d in disks {
-                let l = [("mountpoint", d.mountPoint), ("device", d.device), ("fstype", d.fsType)]
-                if let v = d.sizeBytes { p.sample("vitals_disk_size_bytes", l, v) }
-                if let v = d.freeBytes { p.sample("vitals_disk_free_bytes", l, v) }
-                if let v = d.usedPercent.value { p.sample("vitals_disk_used_percent", l, v) }
-                if let v = d.inodesTotal { p.sample("vitals_disk_inodes", l, v) }
-                if let v = d.inodesUsedPercent.value { p.sample("vitals_disk_inodes_used_percent", l, v) }
-            }
-        }
-        if let f = s.fileHandles {
-            p.family("vitals_file_handles_allocated", .gauge, "File handles allocated system-wide (/proc/sys/fs/file-nr).")
-            p.sample("vitals_file_handles_allocated", [], f.allocated)
-            p.family("vitals_file_handles_maximum", .gauge, "The system-wide file handle limit (fs.file-max).")
-            p.sample("vitals_file_handles_maximum", [], f.maximum)
-            p.family("vitals_process_open_fds", .gauge, "Open descriptors of the processes closest to their RLIMIT_NOFILE.")
-            p.family("vitals_process_fd_used_percent", .gauge, "Open descriptors as a share of the process's soft limit.")
-            for t in f.topProcesses {
-                let l = [("pid", "\(t.pid)"), ("name", t.name)]
-                p.sample("vitals_process_open_fds", l, Double(t.open))
-                p.sample("vitals_process_fd_used_percent", l, t.usedPercent)
-            }
-        }
-        if let l = s.load {
-            p.family("vitals_load1", .gauge, "1-minute load average.")
-            p.sample("vitals_load1", [], l.load1)
-            p.family("vitals_load5", .gauge, "5-minute load average.")
-            p.sample("vitals_load5", [], l.load5)
-            p.family("vitals_load15", .gauge, "15-minute load average.")
-            p.sample("vitals_load15", [], l.load15)
-        }
-        if let ps = s.pressure, ps.available {
-            p.family("vitals_pressure_avg10_percent", .gauge, "Share of time stalled over 10 s (/proc/pressure).")
-            p.family("vitals_pressure_avg60_percent", .gauge, "Share of time stalled over 60 s (/proc/pressure).")
-            p.family("vitals_pressure_stalled_seconds_total", .counter, "Total time stalled (/proc/pressure).")
-            for (name, r) in [("cpu", ps.cpu), ("memory", ps.memory), ("io", ps.io)] {
-                guard let r else { continue }
-                for (kind, line) in [("some", Optional(r.some)), ("full", r.full)] {
-                    guard let line else { continue }
-                    let l = [("resource", name), ("kind", kind)]
-                    p.sample("vitals_pressure_avg10_percent", l, line.avg10)
-                    p.sample("vitals_pressure_avg60_percent", l, line.avg60)
-                    p.sample("vitals_pressure_stalled_seconds_total", l, line.totalMicros / 1_000_000)
-                }
-            }
-        }
-    }
-
-    static func modes(_ m: CPUModes) -> [(String, Double)] {
-        [
-            ("user", m.user), ("nice", m.nice), ("system", m.system), ("idle", m.idle), ("iowait", m.iowait), ("irq", m.irq), ("softirq", m.softirq),
-            ("steal", m.steal), ("guest", m.guest), ("guest_nice", m.guestNice),
-        ]
     }
 
     static let severities: [Severity] = [.ok, .warning, .critical, .unknown, .stale]

@@ -1,0 +1,78 @@
+/// The disk family, in one room (issue 16): its figures, the observations its built-in
+/// checks evaluate, and its lines in /metrics. Its sampler, which reads the files, is
+/// `DiskSampler` (VitalsSamplers); the family is listed in `HostSnapshot.families`.
+public enum DiskFamily: MetricFamily {
+    /// Observations for space and inodes per real mount (mountinfo, statvfs).
+    public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
+        var out: [Observation] = []
+        for d in s.disks ?? [] {
+            out.append(
+                Observation(
+                    check: "disk", resource: d.mountPoint, reading: d.usedPercent, freeBytes: d.freeBytes,
+                    subject: "disk \(d.mountPoint)", quantity: "used", unit: "%",
+                    detail: d.freeBytes.map { "\(Units.formatBytes($0)) free" }))
+            out.append(
+                Observation(
+                    check: "inodes", resource: d.mountPoint, reading: d.inodesUsedPercent,
+                    subject: "inodes \(d.mountPoint)", quantity: "used", unit: "%"))
+        }
+        return out
+    }
+
+    public static func metrics(_ s: HostSnapshot, into p: inout PrometheusText) {
+        if let disks = s.disks {
+            p.family("vitals_disk_size_bytes", .gauge, "Filesystem size.")
+            p.family("vitals_disk_free_bytes", .gauge, "Space available to unprivileged users.")
+            p.family("vitals_disk_used_percent", .gauge, "Space used, as df computes it: used/(used+available).")
+            p.family("vitals_disk_inodes", .gauge, "Inodes in the filesystem.")
+            p.family("vitals_disk_inodes_used_percent", .gauge, "Inodes in use.")
+            for d in disks {
+                let l = [("mountpoint", d.mountPoint), ("device", d.device), ("fstype", d.fsType)]
+                if let v = d.sizeBytes { p.sample("vitals_disk_size_bytes", l, v) }
+                if let v = d.freeBytes { p.sample("vitals_disk_free_bytes", l, v) }
+                if let v = d.usedPercent.value { p.sample("vitals_disk_used_percent", l, v) }
+                if let v = d.inodesTotal { p.sample("vitals_disk_inodes", l, v) }
+                if let v = d.inodesUsedPercent.value { p.sample("vitals_disk_inodes_used_percent", l, v) }
+            }
+        }
+    }
+}
+
+/// Space and inodes of one mounted filesystem.
+public struct DiskStats: Sendable, Codable, Equatable {
+    public var mountPoint: String
+    public var device: String
+    public var fsType: String
+    /// Used percent with df's semantics: used / (used + available to unprivileged users).
+    public var usedPercent: Reading
+    public var sizeBytes: Double?
+    public var usedBytes: Double?
+    /// Bytes available to unprivileged users (df's "Avail").
+    public var freeBytes: Double?
+    /// Blocks reserved for root, in bytes.
+    public var reservedBytes: Double?
+    /// Inode used percent; `.notApplicable` where the filesystem has no inode limit (btrfs).
+    public var inodesUsedPercent: Reading
+    public var inodesTotal: Double?
+
+    public init(mountPoint: String, device: String, fsType: String, usedPercent: Reading, inodesUsedPercent: Reading) {
+        self.mountPoint = mountPoint
+        self.device = device
+        self.fsType = fsType
+        self.usedPercent = usedPercent
+        self.inodesUsedPercent = inodesUsedPercent
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case device
+        case mountPoint = "mount_point"
+        case fsType = "fs_type"
+        case usedPercent = "used_percent"
+        case sizeBytes = "size_bytes"
+        case usedBytes = "used_bytes"
+        case freeBytes = "free_bytes"
+        case reservedBytes = "reserved_bytes"
+        case inodesUsedPercent = "inodes_used_percent"
+        case inodesTotal = "inodes_total"
+    }
+}
