@@ -161,13 +161,3 @@ extension ConfigDecoder {
         return out
     }
 }
-
-extension BuiltinCheck {
-    /// Whether the check's value is a percentage (0-100).
-    var isPercent: Bool {
-        switch self {
-        case .swapIn, .oomKills, .load: false
-        default: true
-        }
-    }
-}

@@ -2,6 +2,8 @@
 /// checks evaluate, and its lines in /metrics. Its sampler, which reads the files, is
 /// `CPUSampler` (VitalsSamplers); the family is listed in `HostSnapshot.families`.
 public enum CPUFamily: MetricFamily {
+    public static let checks: [BuiltinCheck] = [.cpu]
+
     /// Observations for CPU usage per mode, total and per core (/proc/stat).
     public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
         var out: [Observation] = []
@@ -29,6 +31,14 @@ public enum CPUFamily: MetricFamily {
             ("steal", m.steal), ("guest", m.guest), ("guest_nice", m.guestNice),
         ]
     }
+}
+
+extension BuiltinCheck {
+    public static let cpu = BuiltinCheck(
+        "cpu", summary: "CPU busy % of all cores (100 - idle - iowait)",
+        defaultSpec: ThresholdSpec(
+            warning: Level(trigger: 90, clear: 80), critical: Level(trigger: 98, clear: 90),
+            raiseAfter: .duration(.seconds(300)), clearAfter: .duration(.seconds(120))))
 }
 
 /// Time shares of the CPU modes, in percent of the interval (they add up to 100, except that

@@ -2,6 +2,8 @@
 /// checks evaluate, and its lines in /metrics. Its sampler, which reads the files, is
 /// `DiskSampler` (VitalsSamplers); the family is listed in `HostSnapshot.families`.
 public enum DiskFamily: MetricFamily {
+    public static let checks: [BuiltinCheck] = [.disk, .inodes]
+
     /// Observations for space and inodes per real mount (mountinfo, statvfs).
     public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
         var out: [Observation] = []
@@ -36,6 +38,23 @@ public enum DiskFamily: MetricFamily {
             }
         }
     }
+}
+
+extension BuiltinCheck {
+    public static let disk = BuiltinCheck(
+        "disk", summary: "disk space used % per mount, df semantics; a level also needs free space below its floor",
+        defaultSpec: {
+            let gib = 1_073_741_824.0
+            return ThresholdSpec(
+                warning: Level(trigger: 90, clear: 85, freeBelow: 20 * gib),
+                critical: Level(trigger: 95, clear: 92, freeBelow: 5 * gib), raiseAfter: .samples(2),
+                clearAfter: .samples(2))
+        }(), perMount: true)
+    public static let inodes = BuiltinCheck(
+        "inodes", summary: "inodes used % per mount (filesystems with an inode limit)",
+        defaultSpec: ThresholdSpec(
+            warning: Level(trigger: 90, clear: 80), critical: Level(trigger: 98, clear: 90), raiseAfter: .samples(2),
+            clearAfter: .samples(2)), perMount: true)
 }
 
 /// Space and inodes of one mounted filesystem.

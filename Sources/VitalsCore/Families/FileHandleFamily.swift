@@ -2,6 +2,8 @@
 /// checks evaluate, and its lines in /metrics. Its sampler, which reads the files, is
 /// `FileHandleSampler` (VitalsSamplers); the family is listed in `HostSnapshot.families`.
 public enum FileHandleFamily: MetricFamily {
+    public static let checks: [BuiltinCheck] = [.fileHandles, .processFDs]
+
     /// Observations for file handles system-wide and the processes closest to their limit (/proc/sys/fs/file-nr, /proc/PID).
     public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
         var out: [Observation] = []
@@ -53,6 +55,19 @@ public enum FileHandleFamily: MetricFamily {
             }
         }
     }
+}
+
+extension BuiltinCheck {
+    public static let fileHandles = BuiltinCheck(
+        "file_handles", summary: "system-wide file handles allocated % of fs.file-max",
+        defaultSpec: ThresholdSpec(
+            warning: Level(trigger: 80, clear: 70), critical: Level(trigger: 90, clear: 85), raiseAfter: .samples(3),
+            clearAfter: .samples(3)))
+    public static let processFDs = BuiltinCheck(
+        "process_fds", summary: "open fds % of RLIMIT_NOFILE of the process closest to its limit",
+        defaultSpec: ThresholdSpec(
+            warning: Level(trigger: 90, clear: 80), critical: Level(trigger: 98, clear: 95), raiseAfter: .samples(3),
+            clearAfter: .samples(3)))
 }
 
 /// File handles: system-wide and the processes closest to their own limit.

@@ -2,6 +2,8 @@
 /// checks evaluate, and its lines in /metrics. Its sampler, which reads the files, is
 /// `LoadSampler` (VitalsSamplers); the family is listed in `HostSnapshot.families`.
 public enum LoadFamily: MetricFamily {
+    public static let checks: [BuiltinCheck] = [.load]
+
     /// Observations for load averages per online core (/proc/loadavg).
     public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
         var out: [Observation] = []
@@ -26,6 +28,12 @@ public enum LoadFamily: MetricFamily {
             p.sample("vitals_load15", [], l.load15)
         }
     }
+}
+
+extension BuiltinCheck {
+    public static let load = BuiltinCheck(
+        "load", summary: "15-minute load average per online core",
+        defaultSpec: ThresholdSpec(warning: Level(trigger: 2, clear: 1.75)), isPercent: false)
 }
 
 /// Load averages, raw and divided by the online core count.

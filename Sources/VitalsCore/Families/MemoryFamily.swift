@@ -2,6 +2,8 @@
 /// checks evaluate, and its lines in /metrics. Its sampler, which reads the files, is
 /// `MemorySampler` (VitalsSamplers); the family is listed in `HostSnapshot.families`.
 public enum MemoryFamily: MetricFamily {
+    public static let checks: [BuiltinCheck] = [.memory, .swap, .swapIn, .oomKills]
+
     /// Observations for memory, swap, swap-in rate and OOM kills (/proc/meminfo, /proc/vmstat).
     public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
         var out: [Observation] = []
@@ -44,6 +46,25 @@ public enum MemoryFamily: MetricFamily {
             if let v = m.oomKills { p.sample("vitals_oom_kills_total", [], v) }
         }
     }
+}
+
+extension BuiltinCheck {
+    public static let memory = BuiltinCheck(
+        "memory", summary: "memory used %: (MemTotal - MemAvailable) / MemTotal",
+        defaultSpec: ThresholdSpec(
+            warning: Level(trigger: 90, clear: 80), critical: Level(trigger: 98, clear: 90),
+            raiseAfter: .samples(3), clearAfter: .samples(3)))
+    public static let swap = BuiltinCheck(
+        "swap", summary: "swap used % (not applicable without swap)",
+        defaultSpec: ThresholdSpec(
+            warning: Level(trigger: 90, clear: 80), critical: Level(trigger: 98, clear: 90),
+            raiseAfter: .samples(3), clearAfter: .samples(3)))
+    public static let swapIn = BuiltinCheck(
+        "swap_in", summary: "pages swapped in per second (off by default; set levels to enable)",
+        defaultSpec: ThresholdSpec(), isPercent: false)
+    public static let oomKills = BuiltinCheck(
+        "oom_kills", summary: "OOM kills since the previous sample (warning holds 30m after the last kill)",
+        defaultSpec: ThresholdSpec(warning: Level(trigger: 0, clear: 0), clearAfter: .duration(.seconds(1800))), isPercent: false)
 }
 
 /// Memory and swap.

@@ -2,9 +2,11 @@
 /// built-in checks evaluate and its lines in /metrics, beside its figures' types. Its sampler, the
 /// part that reads /proc, sits in VitalsSamplers and writes the figures into the snapshot.
 ///
-/// A new family is: its sampler (listed in `standardSamplers`), its family file (listed in
-/// `HostSnapshot.families`), its field in `HostSnapshot`, and its `BuiltinCheck` entries.
+/// A new family is: its sampler (listed in `standardSamplers`), its family file with its checks
+/// (listed in `HostSnapshot.families`), and its field in `HostSnapshot`.
 public protocol MetricFamily: Sendable {
+    /// The built-in checks this family feeds, with their defaults.
+    static var checks: [BuiltinCheck] { get }
     /// The observations of this family's built-in checks; `failure(sampler)` is the reading to use
     /// when the sampler produced nothing (it carries the sampler's error).
     static func observations(_ snapshot: HostSnapshot, failure: (String) -> Reading) -> [Observation]

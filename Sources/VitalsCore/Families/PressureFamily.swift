@@ -2,6 +2,8 @@
 /// checks evaluate, and its lines in /metrics. Its sampler, which reads the files, is
 /// `PressureSampler` (VitalsSamplers); the family is listed in `HostSnapshot.families`.
 public enum PressureFamily: MetricFamily {
+    public static let checks: [BuiltinCheck] = [.pressureCPU, .pressureMemory, .pressureIO]
+
     /// Observations for pressure stall information (/proc/pressure).
     public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
         var out: [Observation] = []
@@ -45,6 +47,22 @@ public enum PressureFamily: MetricFamily {
             }
         }
     }
+}
+
+extension BuiltinCheck {
+    public static let pressureCPU = BuiltinCheck(
+        "pressure_cpu", summary: "PSI cpu some avg60 (% of time tasks waited for CPU)",
+        defaultSpec: ThresholdSpec(warning: Level(trigger: 80, clear: 60), raiseAfter: .samples(3), clearAfter: .samples(3)))
+    public static let pressureMemory = BuiltinCheck(
+        "pressure_memory", summary: "PSI memory full avg60 (% of time all tasks stalled on memory)",
+        defaultSpec: ThresholdSpec(
+            warning: Level(trigger: 10, clear: 5), critical: Level(trigger: 25, clear: 15), raiseAfter: .samples(2),
+            clearAfter: .samples(3)))
+    public static let pressureIO = BuiltinCheck(
+        "pressure_io", summary: "PSI io full avg60 (% of time all tasks stalled on io)",
+        defaultSpec: ThresholdSpec(
+            warning: Level(trigger: 20, clear: 10), critical: Level(trigger: 50, clear: 30), raiseAfter: .samples(3),
+            clearAfter: .samples(3)))
 }
 
 /// Pressure stall information for cpu, memory and io; `available` is false where the kernel has
