@@ -27,6 +27,17 @@ public struct Observation: Sendable, Equatable {
         self.detail = detail
     }
 
+    /// An observation of a built-in check, named by the value its family declares (a misspelt
+    /// name does not compile).
+    public init(
+        _ check: BuiltinCheck, resource: String = "", reading: Reading, freeBytes: Double? = nil, subject: String, quantity: String,
+        unit: String, detail: String? = nil
+    ) {
+        self.init(
+            check: check.rawValue, resource: resource, reading: reading, freeBytes: freeBytes, subject: subject, quantity: quantity,
+            unit: unit, detail: detail)
+    }
+
     /// The check's identity: name and resource.
     public var key: CheckKey { CheckKey(check: check, resource: resource) }
 

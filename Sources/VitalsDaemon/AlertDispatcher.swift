@@ -290,7 +290,7 @@ struct Annotator {
             let key = CheckKey(check: labels["check"] ?? "", resource: labels["resource"] ?? "")
             var a = m.notifications[i].annotations ?? [:]
             if let u = units[key] { a["unit"] = u }
-            if key.check == "file_handles" || key.check == "process_fds", let t = topProcesses { a["top_processes"] = t }
+            if [BuiltinCheck.fileHandles, .processFDs].contains(where: { $0.rawValue == key.check }), let t = topProcesses { a["top_processes"] = t }
             m.notifications[i].annotations = a.isEmpty ? nil : a
         }
         return m

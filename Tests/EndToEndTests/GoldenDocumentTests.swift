@@ -15,7 +15,7 @@ import VitalsTestKit
     /// The compiled-in checks ask the host itself (clock sync, failed units, reboot required).
     static let hostChecks: Set<String> = CompiledChecks.names
     /// Checks whose value comes from statvfs of the host's own mounts.
-    static let statvfsChecks: Set<String> = ["disk", "inodes"]
+    static let statvfsChecks: Set<String> = [BuiltinCheck.disk.rawValue, BuiltinCheck.inodes.rawValue]
     static let volatileKeys: Set<String> = [
         "started_at", "pid", "since", "evaluated_at", "timestamp", "cycle", "duration_us", "total_us", "procfs_root", "version",
         "own_open", "config_file",

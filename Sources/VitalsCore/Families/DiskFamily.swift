@@ -10,12 +10,12 @@ public enum DiskFamily: MetricFamily {
         for d in s.disks ?? [] {
             out.append(
                 Observation(
-                    check: "disk", resource: d.mountPoint, reading: d.usedPercent, freeBytes: d.freeBytes,
+                    .disk, resource: d.mountPoint, reading: d.usedPercent, freeBytes: d.freeBytes,
                     subject: "disk \(d.mountPoint)", quantity: "used", unit: "%",
                     detail: d.freeBytes.map { "\(Units.formatBytes($0)) free" }))
             out.append(
                 Observation(
-                    check: "inodes", resource: d.mountPoint, reading: d.inodesUsedPercent,
+                    .inodes, resource: d.mountPoint, reading: d.inodesUsedPercent,
                     subject: "inodes \(d.mountPoint)", quantity: "used", unit: "%"))
         }
         return out

@@ -10,32 +10,32 @@ public enum FileHandleFamily: MetricFamily {
         if let f = s.fileHandles {
             out.append(
                 Observation(
-                    check: "file_handles", reading: .value(f.usedPercent), subject: "file handles", quantity: "used",
+                    .fileHandles, reading: .value(f.usedPercent), subject: "file handles", quantity: "used",
                     unit: "%",
                     detail: "\(Units.formatNumber(f.allocated)) of \(Units.formatNumber(f.maximum))"))
             if let top = f.topProcesses.first {
                 out.append(
                     Observation(
-                        check: "process_fds", reading: .value(top.usedPercent),
+                        .processFDs, reading: .value(top.usedPercent),
                         subject: "process \(top.name) (pid \(top.pid)) fds", quantity: "of its limit", unit: "%",
                         detail: "\(top.open) of \(Units.formatNumber(top.limit)) open"))
             } else if f.processScan == false {
                 out.append(
                     Observation(
-                        check: "process_fds",
+                        .processFDs,
                         reading: .notApplicable("not applicable: the per-process scan is off (file_handles.top_processes: 0)"),
                         subject: "process fds", quantity: "", unit: "%"))
             } else {
                 out.append(
                     Observation(
-                        check: "process_fds",
+                        .processFDs,
                         reading: .unknown(
                             "no process fd counts readable (\(f.unreadableProcesses) processes refused: run as root or with CAP_DAC_READ_SEARCH)"),
                         subject: "process fds", quantity: "", unit: "%"))
             }
         } else {
-            out.append(Observation(check: "file_handles", reading: failure("file_handles"), subject: "file handles", quantity: "", unit: "%"))
-            out.append(Observation(check: "process_fds", reading: failure("file_handles"), subject: "process fds", quantity: "", unit: "%"))
+            out.append(Observation(.fileHandles, reading: failure("file_handles"), subject: "file handles", quantity: "", unit: "%"))
+            out.append(Observation(.processFDs, reading: failure("file_handles"), subject: "process fds", quantity: "", unit: "%"))
         }
         return out
     }

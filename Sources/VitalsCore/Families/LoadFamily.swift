@@ -10,10 +10,10 @@ public enum LoadFamily: MetricFamily {
         if let l = s.load {
             out.append(
                 Observation(
-                    check: "load", reading: .value(l.perCore15), subject: "load", quantity: "per core (15 min)", unit: "",
+                    .load, reading: .value(l.perCore15), subject: "load", quantity: "per core (15 min)", unit: "",
                     detail: "load \(Units.formatNumber(l.load1)) \(Units.formatNumber(l.load5)) \(Units.formatNumber(l.load15)) on \(l.cores) cores"))
         } else {
-            out.append(Observation(check: "load", reading: failure("load"), subject: "load", quantity: "", unit: ""))
+            out.append(Observation(.load, reading: failure("load"), subject: "load", quantity: "", unit: ""))
         }
         return out
     }

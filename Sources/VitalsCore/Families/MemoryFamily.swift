@@ -10,19 +10,20 @@ public enum MemoryFamily: MetricFamily {
         if let m = s.memory {
             out.append(
                 Observation(
-                    check: "memory", reading: .value(m.usedPercent), subject: "memory", quantity: "used", unit: "%",
+                    .memory, reading: .value(m.usedPercent), subject: "memory", quantity: "used", unit: "%",
                     detail: "\(Units.formatBytes(m.availableBytes)) available"))
-            out.append(Observation(check: "swap", reading: m.swapUsedPercent, subject: "swap", quantity: "used", unit: "%"))
+            out.append(Observation(.swap, reading: m.swapUsedPercent, subject: "swap", quantity: "used", unit: "%"))
             out.append(
-                Observation(check: "swap_in", reading: m.swapInPagesPerSecond, subject: "swap-in", quantity: "pages/s", unit: ""))
+                Observation(.swapIn, reading: m.swapInPagesPerSecond, subject: "swap-in", quantity: "pages/s", unit: ""))
             out.append(
                 Observation(
-                    check: "oom_kills",
+                    .oomKills,
                     reading: m.oomKills == nil ? .notApplicable("kernel has no oom_kill counter") : m.oomKillsDelta,
                     subject: "OOM kills", quantity: "since last sample", unit: ""))
         } else {
-            for (check, subject) in [("memory", "memory"), ("swap", "swap"), ("swap_in", "swap-in"), ("oom_kills", "OOM kills")] {
-                out.append(Observation(check: check, reading: failure("memory"), subject: subject, quantity: "", unit: ""))
+            let subjects: [(BuiltinCheck, String)] = [(.memory, "memory"), (.swap, "swap"), (.swapIn, "swap-in"), (.oomKills, "OOM kills")]
+            for (check, subject) in subjects {
+                out.append(Observation(check, reading: failure("memory"), subject: subject, quantity: "", unit: ""))
             }
         }
         return out

@@ -7,10 +7,10 @@ public enum PressureFamily: MetricFamily {
     /// Observations for pressure stall information (/proc/pressure).
     public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
         var out: [Observation] = []
-        let psi: [(String, String, (PressureStats) -> Double?)] = [
-            ("pressure_cpu", "cpu pressure (some avg60)", { $0.cpu?.some.avg60 }),
-            ("pressure_memory", "memory pressure (full avg60)", { $0.memory?.full?.avg60 }),
-            ("pressure_io", "io pressure (full avg60)", { $0.io?.full?.avg60 }),
+        let psi: [(BuiltinCheck, String, (PressureStats) -> Double?)] = [
+            (.pressureCPU, "cpu pressure (some avg60)", { $0.cpu?.some.avg60 }),
+            (.pressureMemory, "memory pressure (full avg60)", { $0.memory?.full?.avg60 }),
+            (.pressureIO, "io pressure (full avg60)", { $0.io?.full?.avg60 }),
         ]
         for (check, subject, pick) in psi {
             let reading: Reading
@@ -25,7 +25,7 @@ public enum PressureFamily: MetricFamily {
             } else {
                 reading = failure("pressure")
             }
-            out.append(Observation(check: check, reading: reading, subject: subject, quantity: "stalled", unit: "%"))
+            out.append(Observation(check, reading: reading, subject: subject, quantity: "stalled", unit: "%"))
         }
         return out
     }
