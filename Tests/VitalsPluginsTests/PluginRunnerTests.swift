@@ -238,8 +238,16 @@ import VitalsCore
         #expect(
             r.result.message == "OK" && started >= 1 && started <= 45,
             "jobs the bomb could start: \(started); \(r.result.message) \(r.exit) \(String(decoding: r.stderr, as: UTF8.self))")
-        // The run's leftovers: here no containment runs (the agent's; see HostileInputTests).
-        for line in Self.processes(named: "sleep \(marker)") { kill(Int32(line.split(separator: ":")[0]) ?? 0, SIGKILL) }
+        // The run's leftovers: here no containment runs (the agent's; see HostileInputTests). A
+        // child that was mid-fork when its group was killed can still exec its sleep afterwards,
+        // so sweep until none has been seen for a while (one such orphan outlived a run).
+        var quiet = 0
+        for _ in 0..<100 where quiet < 5 {
+            let left = Self.processes(named: "sleep \(marker)")
+            for line in left { kill(Int32(line.split(separator: ":")[0]) ?? 0, SIGKILL) }
+            quiet = left.isEmpty ? quiet + 1 : 0
+            Thread.sleep(forTimeInterval: 0.05)
+        }
     }
 
     /// Command lines of live processes containing `text`.
