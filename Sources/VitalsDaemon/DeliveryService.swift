@@ -73,7 +73,7 @@ public struct DeliveryService: Service {
                     if left == 0 {
                         state.recordOutboxWrite(error: nil)
                         logger.notice(
-                            "the outbox is writable again; every queued message is on disk",
+                            "no message waits in memory only any more: each is in the outbox or delivered",
                             metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)"])
                     } else if let error {
                         state.recordOutboxWrite(error: "\(left) message\(left == 1 ? "" : "s") in memory only: \(error.description)")
