@@ -99,7 +99,7 @@ public struct AlertDispatcher: Sendable {
 
     /// One cycle's results under `config` (the configuration in force, which a reload may change).
     public mutating func process(
-        _ statuses: [CheckStatus], snapshot: HostSnapshot? = nil, config: Config, now: ContinuousClock.Instant, wall: Double
+        _ statuses: [CheckStatus], snapshot: HostSnapshot?, config: Config, now: ContinuousClock.Instant, wall: Double
     ) {
         let custom = Dictionary(config.checks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         func labels(_ check: String, _ resource: String) -> LabelSet {
@@ -290,7 +290,7 @@ struct Annotator {
             let key = CheckKey(check: labels["check"] ?? "", resource: labels["resource"] ?? "")
             var a = m.notifications[i].annotations ?? [:]
             if let u = units[key] { a["unit"] = u }
-            if [BuiltinCheck.fileHandles, .processFDs].contains(where: { $0.rawValue == key.check }), let t = topProcesses { a["top_processes"] = t }
+            if FileHandleFamily.checks.contains(where: { $0.rawValue == key.check }), let t = topProcesses { a["top_processes"] = t }
             m.notifications[i].annotations = a.isEmpty ? nil : a
         }
         return m

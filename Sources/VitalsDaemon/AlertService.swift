@@ -47,7 +47,7 @@ public struct AlertService: Service {
     public static let deadline: Duration = .seconds(30)
 
     let results: CycleResults
-    var dispatcher: AlertDispatcher
+    let dispatcher: AlertDispatcher
     let tracker: ProgressTracker?
 
     public init(results: CycleResults, dispatcher: AlertDispatcher, tracker: ProgressTracker?) {

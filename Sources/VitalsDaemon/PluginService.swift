@@ -12,8 +12,6 @@ import VitalsPlugins
 /// the sampling cycle.
 public final class PluginResults: Sendable {
     struct Entry: Sendable {
-        /// The state shown: debounced, or unknown or stale at once.
-        var state: Severity?
         var debouncer: Debouncer<ContinuousClock.Instant>
         var result: PluginResult
         var finishedWall: Double
@@ -42,7 +40,8 @@ public final class PluginResults: Sendable {
             let start = baseline.withLock { $0[check.name] } ?? .ok
             var e =
                 all[check.name] ?? Entry(debouncer: Debouncer(baseline: start), result: result, finishedWall: wall, finishedAt: now, sinceWall: wall)
-            let before = e.state
+            // The state shown so far (nil before the first result): debounced, or unknown at once.
+            let before = all[check.name]?.result.severity
             let wasNotApplicable = all[check.name]?.result.notApplicable ?? false
             let state: Severity
             if result.severity.isKnown {
@@ -51,7 +50,6 @@ public final class PluginResults: Sendable {
                 e.debouncer.interrupt()
                 state = result.severity
             }
-            e.state = state
             if state != before { e.sinceWall = wall }
             var shown = result
             shown.severity = state

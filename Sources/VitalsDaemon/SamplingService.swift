@@ -17,7 +17,7 @@ public struct SamplingService: Service {
     let wallNow: @Sendable () -> Double
     let maxCycles: UInt64?
     let tracker: ProgressTracker?
-    /// Where each cycle's result goes for alerting (nil: no alert stage, as in `--cycles` tests).
+    /// Where each cycle's result goes for alerting (nil: sampling only, no alert stage).
     let results: CycleResults?
     let plugins: PluginResults?
     let delivery: Delivery?
