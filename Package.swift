@@ -117,7 +117,8 @@ let package = Package(
         .testTarget(
             name: "VitalsServerTests",
             dependencies: [
-                "VitalsServer", "VitalsDaemon", "VitalsTestKit",
+                "VitalsServer", "VitalsDaemon", "VitalsConfig", "VitalsTestKit",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,10 +1,10 @@
 public import Logging
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
-import UnixSignals
+public import ServiceLifecycle
+public import UnixSignals
 public import VitalsConfig
-import VitalsCore
+public import VitalsCore
 import VitalsPlugins
 import VitalsSamplers
 import VitalsServer
@@ -23,17 +23,22 @@ public enum Agent {
     /// called again on SIGHUP. The status socket is `inheritedSocket` when systemd passed one
     /// (socket activation), else a new one at `socketPath`. `logFlush`, when given, is called
     /// every few seconds and once at shutdown with `final` true (the log flood summaries).
+    ///
+    /// Every service runs on `clock`. Tests run the whole agent in process on a manual clock, with
+    /// no shutdown signals, and get hold of it through `started` (to read its state and stop it).
     public static func run(
         loaded: LoadedConfig, load: @escaping @Sendable () throws(ConfigErrors) -> LoadedConfig, logger: Logger,
         socketPath: String, stateDirectory: String? = nil, inheritedSocket: SocketActivation.Inherited? = nil,
-        logFlush: (@Sendable (_ final: Bool) -> Void)? = nil, maxCycles: UInt64? = nil
+        logFlush: (@Sendable (_ final: Bool) -> Void)? = nil, maxCycles: UInt64? = nil,
+        clock: AgentClock = .system, shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        started: (@Sendable (Running) -> Void)? = nil
     ) async throws {
         let notifier = SystemdNotifier()
         // Every child of the agent is a plugin run: what a run leaves behind dies with it.
         if !RunContainment.shared.enable() {
             logger.warning("cannot become a child subreaper; a plugin's setsid'd descendants may outlive its run")
         }
-        let state = AgentState(config: loaded.config, configFile: loaded.file, startedAt: WallClock.now())
+        let state = AgentState(config: loaded.config, configFile: loaded.file, startedAt: clock.wall)
         let cycle = SamplingCycle.standard(config: loaded.config)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var store: AlertStore? = nil
@@ -50,15 +55,15 @@ public enum Agent {
             }
         }
         let controls = ControlStore(directory: controlsDirectory)
-        AlertDispatcher.restoreControls(controls, logger: logger, wall: WallClock.now())
+        AlertDispatcher.restoreControls(controls, logger: logger, wall: clock.wall)
         let instance = Hostname.current()
-        let tracker = ProgressTracker()
+        let tracker = ProgressTracker(clock: clock)
         let delivery = Delivery(store: controlsDirectory.map { OutboxStore(stateDirectory: $0) })
         delivery.configure(loaded.config.notify.channels)
         if let dir = controlsDirectory {
             do {
                 try OutboxStore(stateDirectory: dir).prepare()
-                let (count, problems) = delivery.restore(wall: WallClock.now())
+                let (count, problems) = delivery.restore(wall: clock.wall)
                 for p in problems { logger.error("\(p)", metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)"]) }
                 if count > 0 {
                     logger.notice("outbox restored: \(count) message\(count == 1 ? "" : "s") still to deliver", metadata: ["outbox": "\(count)"])
@@ -69,7 +74,9 @@ public enum Agent {
                     metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", "error": "\(error.description)"])
             }
         }
-        let routes = Routes(state: state, controls: controls, version: version, pid: getpid(), logger: logger, delivery: delivery)
+        let routes = Routes(
+            state: state, controls: controls, version: version, pid: getpid(), now: { clock.now }, wall: { clock.wall }, logger: logger,
+            delivery: delivery)
         let server =
             if let inherited = inheritedSocket {
                 StatusServer(inheritedDescriptor: inherited.descriptor, path: inherited.path, group: group, handler: { routes.handle($0) })
@@ -110,20 +117,21 @@ public enum Agent {
                 "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
             ])
         let deliveryService = DeliveryService(
-            delivery: delivery, state: state, group: group, logger: logger, instance: instance, wallNow: WallClock.now, tracker: tracker)
+            delivery: delivery, state: state, group: group, logger: logger, instance: instance, clock: clock, tracker: tracker)
         tracker.register("delivery", deadline: .seconds(30))
         let alerts = AlertDispatcher(
-            policy: loaded.config.alerts, store: store, controls: controls, instance: instance, logger: logger, state: state, now: .now,
-            wall: WallClock.now(),
+            policy: loaded.config.alerts, store: store, controls: controls, instance: instance, logger: logger, state: state, now: clock.now,
+            wall: clock.wall,
             delivery: delivery, poke: { deliveryService.poke() })
         tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
         let restored = alerts.restoredStates
         let pluginResults = PluginResults(
+            started: clock.now,
             baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
         let cycleResults = CycleResults()
         let alerting = AlertService(results: cycleResults, dispatcher: alerts, tracker: tracker)
         let sampling = SamplingService(
-            state: state, cycle: cycle, logger: logger, notifier: notifier, wallNow: WallClock.now, maxCycles: maxCycles,
+            state: state, cycle: cycle, logger: logger, notifier: notifier, clock: clock, maxCycles: maxCycles,
             tracker: tracker, results: cycleResults, plugins: pluginResults, delivery: delivery, restored: restored)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -131,16 +139,16 @@ public enum Agent {
             .init(service: reload),
             .init(
                 service: PluginService(
-                    state: state, results: pluginResults, logger: logger, wallNow: WallClock.now, environment: DefaultPaths.environment()),
+                    state: state, results: pluginResults, logger: logger, clock: clock, environment: DefaultPaths.environment()),
                 successTerminationBehavior: .ignore),
             .init(service: deliveryService, successTerminationBehavior: .ignore),
-            .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger), successTerminationBehavior: .ignore),
+            .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger, clock: clock), successTerminationBehavior: .ignore),
         ]
         if let metricsServer { services.append(.init(service: StatusSocketService(server: metricsServer), successTerminationBehavior: .ignore)) }
         if let logFlush {
             services.append(
                 .init(
-                    service: PeriodicService(period: .seconds(5), action: { logFlush(false) }, final: { logFlush(true) }),
+                    service: PeriodicService(period: .seconds(5), clock: clock, action: { logFlush(false) }, final: { logFlush(true) }),
                     successTerminationBehavior: .ignore))
         }
         // The alert stage before sampling: a shutdown reaches sampling first, which ends the
@@ -158,7 +166,8 @@ public enum Agent {
                     }),
                 successTerminationBehavior: .ignore))
         let serviceGroup = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
+        started?(Running(state: state, group: serviceGroup, socketPath: server.path, delivery: delivery))
         do {
             try await serviceGroup.run()
         } catch {
@@ -168,5 +177,21 @@ public enum Agent {
         }
         logger.notice("vitals agent stopped", metadata: [LogKey.messageID: "\(EventKind.agentStopping.messageID)"])
         try? await group.shutdownGracefully()
+    }
+
+    /// A running agent, for whoever started it in process: its state as `/v1/status` shows it,
+    /// and its service group (`triggerGracefulShutdown()` stops it as SIGTERM would).
+    public struct Running: Sendable {
+        public let state: AgentState
+        public let group: ServiceGroup
+        public let socketPath: String
+        /// The outbox and the channels' delivery state.
+        public let delivery: Delivery
+
+        /// Whether the alert stage has been through the latest cycle's result.
+        public var alertStageIdle: Bool {
+            let c = state.current
+            return c.alertedCycle >= c.cycles
+        }
     }
 }

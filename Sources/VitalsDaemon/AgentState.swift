@@ -11,6 +11,8 @@ public final class AgentState: Sendable {
         public var snapshot: HostSnapshot?
         public var checks: [CheckStatus] = []
         public var cycles: UInt64 = 0
+        /// The latest cycle whose result the alert stage has been through.
+        public var alertedCycle: UInt64 = 0
         public var lastCycleEnd: ContinuousClock.Instant?
         public var lastCycleDuration: Duration?
         public var overruns = 0
@@ -75,6 +77,9 @@ public final class AgentState: Sendable {
             $0.lastReloadError = nil
         }
     }
+
+    /// Records that the alert stage has been through a cycle's result.
+    public func recordAlerted(cycle: UInt64) { contents.withLock { $0.alertedCycle = max($0.alertedCycle, cycle) } }
 
     /// Publishes the alert engine's state.
     public func recordAlerts(_ alerts: [PersistedAlert]) { contents.withLock { $0.alerts = alerts } }

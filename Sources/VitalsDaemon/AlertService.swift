@@ -65,6 +65,7 @@ public struct AlertService: Service {
         for await r in results.stream {
             tracker?.progress(Self.part)
             dispatcher.process(r.statuses, snapshot: r.snapshot, config: r.config, now: r.endedAt, wall: r.wall)
+            dispatcher.state.recordAlerted(cycle: r.snapshot.cycle)
             tracker?.park(Self.part)
         }
         // Stopped only in its turn: the service group takes a service that ends before it is told

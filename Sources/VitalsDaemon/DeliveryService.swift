@@ -14,13 +14,13 @@ public struct DeliveryService: Service {
     let group: any EventLoopGroup
     let logger: Logger
     let instance: String
-    let wallNow: @Sendable () -> Double
+    let clock: AgentClock
     let wake: AsyncStream<Void>
     let wakeUp: AsyncStream<Void>.Continuation
     let tracker: ProgressTracker?
 
     public init(
-        delivery: Delivery, state: AgentState, group: any EventLoopGroup, logger: Logger, instance: String, wallNow: @escaping @Sendable () -> Double,
+        delivery: Delivery, state: AgentState, group: any EventLoopGroup, logger: Logger, instance: String, clock: AgentClock,
         tracker: ProgressTracker? = nil
     ) {
         self.delivery = delivery
@@ -28,7 +28,7 @@ public struct DeliveryService: Service {
         self.group = group
         self.logger = logger
         self.instance = instance
-        self.wallNow = wallNow
+        self.clock = clock
         self.tracker = tracker
         (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -47,11 +47,10 @@ public struct DeliveryService: Service {
     }
 
     public func run() async throws {
-        let clock = ContinuousClock()
         let notifiers = NotifierSet()
-        let ticker = Task {
+        let ticker = Task { [clock, wakeUp] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
+                try? await clock.sleep(for: .milliseconds(250))
                 wakeUp.yield()
             }
         }
@@ -80,7 +79,7 @@ public struct DeliveryService: Service {
                     }
                 }
                 let now = clock.now
-                let (attempts, events) = delivery.due(now: now, wall: wallNow())
+                let (attempts, events) = delivery.due(now: now, wall: clock.wall)
                 for e in events { log(e) }
                 for a in attempts {
                     guard let notifier = await notifiers.get(a.channel) else {
@@ -89,15 +88,15 @@ public struct DeliveryService: Service {
                             outcome: .failed(
                                 reason: "channel \(a.channel) is not in the configuration any more; add it back or the message is dropped at max_age",
                                 retry: true, after: .seconds(60)),
-                            now: clock.now, wall: wallNow(), random: 1)
+                            now: clock.now, wall: clock.wall, random: 1)
                         for e in ev { log(e) }
                         continue
                     }
                     let message = OutgoingMessage(
-                        message: a.entry.message, instance: instance, attempt: a.attempt, via: a.entry.via, now: wallNow(), sequence: a.entry.seq)
+                        message: a.entry.message, instance: instance, attempt: a.attempt, via: a.entry.via, now: clock.wall, sequence: a.entry.seq)
                     tasks.addTask {
                         let outcome = await notifier.deliver(message)
-                        let ev = delivery.complete(a, outcome: outcome, now: clock.now, wall: wallNow(), random: Double.random(in: 0..<1))
+                        let ev = delivery.complete(a, outcome: outcome, now: clock.now, wall: clock.wall, random: Double.random(in: 0..<1))
                         for e in ev { log(e) }
                         wakeUp.yield()
                     }
@@ -107,7 +106,7 @@ public struct DeliveryService: Service {
                     guard let am = c.alertmanager, let n = await notifiers.get(c.name) as? AlertmanagerNotifier else { continue }
                     if let last = lastResend[c.name], last.duration(to: now) < am.resendInterval { continue }
                     lastResend[c.name] = now
-                    let wall = wallNow()
+                    let wall = clock.wall
                     let firing = state.current.alerts.filter { routed($0, to: c.name, config: config) }
                         .compactMap { PostableAlert.refresh($0, instance: instance, now: wall, resend: am.resendInterval) }
                     guard !firing.isEmpty else { continue }

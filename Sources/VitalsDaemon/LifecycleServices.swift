@@ -1,4 +1,5 @@
 import ServiceLifecycle
+import VitalsCore
 import VitalsSystemd
 
 /// Tells systemd STOPPING=1 the moment a graceful shutdown begins (it is the last service in the
@@ -17,13 +18,14 @@ struct StoppingNoticeService: Service {
 /// Runs `action` every `period` until shutdown, then `final` once.
 struct PeriodicService: Service {
     let period: Duration
+    let clock: AgentClock
     let action: @Sendable () -> Void
     let final: @Sendable () -> Void
 
     func run() async throws {
         while !Task.isCancelled {
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: period) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: period) }
             } catch {
                 break
             }

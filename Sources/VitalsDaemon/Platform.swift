@@ -1,4 +1,4 @@
-import VitalsCore
+public import VitalsCore
 
 #if canImport(Glibc)
     import Glibc
@@ -86,4 +86,19 @@ public enum Hostname {
         guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
         return String(cBuffer: buf)
     }
+}
+
+/// The host's clocks: CLOCK_MONOTONIC (as `ContinuousClock`) and CLOCK_REALTIME.
+public struct SystemTime: TimeSource {
+    public init() {}
+    public var now: ContinuousClock.Instant { .now }
+    public var wall: Double { WallClock.now() }
+    public func sleep(until deadline: ContinuousClock.Instant) async throws {
+        try await ContinuousClock().sleep(until: deadline, tolerance: nil)
+    }
+}
+
+extension AgentClock {
+    /// The agent's clock on the host's own time.
+    public static let system = AgentClock(source: SystemTime())
 }

@@ -28,7 +28,7 @@ public final class PluginResults: Sendable {
 
     /// `baseline`: each check's state before a restart, so its first result is debounced against
     /// that rather than ok (a notified problem is neither resolved nor raised again by a restart).
-    public init(started: ContinuousClock.Instant = .now, baseline: [String: Severity] = [:]) {
+    public init(started: ContinuousClock.Instant, baseline: [String: Severity] = [:]) {
         self.started = started
         self.baseline = Mutex(baseline)
     }
@@ -130,21 +130,18 @@ public struct PluginService: Service {
     let state: AgentState
     let results: PluginResults
     let logger: Logger
-    let wallNow: @Sendable () -> Double
+    let clock: AgentClock
     let environment: [String: String]
 
-    public init(
-        state: AgentState, results: PluginResults, logger: Logger, wallNow: @escaping @Sendable () -> Double, environment: [String: String]
-    ) {
+    public init(state: AgentState, results: PluginResults, logger: Logger, clock: AgentClock, environment: [String: String]) {
         self.state = state
         self.results = results
         self.logger = logger
-        self.wallNow = wallNow
+        self.clock = clock
         self.environment = environment
     }
 
     public func run() async throws {
-        let clock = ContinuousClock()
         let schedule = ScheduleBox(PluginSchedule(maxConcurrent: state.config.plugins.maxConcurrent))
         let queue = DispatchQueue(label: "vitals.plugins", attributes: .concurrent)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -155,10 +152,10 @@ public struct PluginService: Service {
                 return s.due(config.checks, now: now)
             }
             for check in due {
-                queue.async { [results, environment, logger, wallNow] in
+                queue.async { [results, environment, logger, clock] in
                     let started = clock.now
                     let result = CheckExecutor.run(check, environment: environment, dependencyState: { results.state(of: $0) }).result
-                    if let t = results.record(check, result, at: clock.now, wall: wallNow()) { logger.logTransition(t) }
+                    if let t = results.record(check, result, at: clock.now, wall: clock.wall) { logger.logTransition(t) }
                     if result.cause == .refused {
                         logger.warning("custom check refused", metadata: [LogKey.check: "\(check.name)", "error": "\(result.message)"])
                     }
@@ -168,7 +165,8 @@ public struct PluginService: Service {
             // Sleep until the next check falls due, but look again at least every second (a
             // finished run, a reload).
             let wake = schedule.m.withLock { $0.earliest }.map { min($0, now.advanced(by: .seconds(1))) } ?? now.advanced(by: .seconds(1))
-            try? await Task.sleep(until: max(wake, now.advanced(by: .milliseconds(20))), clock: clock)
+            let until = max(wake, now.advanced(by: .milliseconds(20)))
+            try? await cancelWhenGracefulShutdown { try await clock.sleep(until: until) }
         }
     }
 

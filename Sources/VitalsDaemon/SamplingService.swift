@@ -14,7 +14,7 @@ public struct SamplingService: Service {
     let cycle: SamplingCycle
     let logger: Logger
     let notifier: SystemdNotifier
-    let wallNow: @Sendable () -> Double
+    let clock: AgentClock
     let maxCycles: UInt64?
     let tracker: ProgressTracker?
     /// Where each cycle's result goes for alerting (nil: sampling only, no alert stage).
@@ -30,7 +30,7 @@ public struct SamplingService: Service {
     /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests).
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
-        wallNow: @escaping @Sendable () -> Double, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
+        clock: AgentClock, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
         results: CycleResults? = nil, plugins: PluginResults? = nil, delivery: Delivery? = nil,
         restored: [CheckKey: Severity] = [:]
     ) {
@@ -43,12 +43,11 @@ public struct SamplingService: Service {
         self.cycle = cycle
         self.logger = logger
         self.notifier = notifier
-        self.wallNow = wallNow
+        self.clock = clock
         self.maxCycles = maxCycles
     }
 
     public func run() async throws {
-        let clock = ContinuousClock()
         var evaluator = CheckEvaluator<ContinuousClock.Instant>()
         evaluator.seed(restored)
         // The alert stage takes the last result and stops once sampling does.
@@ -58,7 +57,7 @@ public struct SamplingService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let started = clock.now
             number += 1
-            let snapshot = await cycle.run(cycle: number, timestamp: wallNow(), at: started)
+            let snapshot = await cycle.run(cycle: number, timestamp: clock.wall, at: started)
             let config = state.config
             var keep = Set<CheckKey>()
             for obs in snapshot.observations() {
@@ -78,7 +77,7 @@ public struct SamplingService: Service {
             }
             let ended = clock.now
             let took = started.duration(to: ended)
-            let wall = wallNow()
+            let wall = clock.wall
             let statuses =
                 evaluator.statuses + (plugins?.statuses(config.checks, now: ended, wall: wall) ?? [])
                 + (delivery?.statuses(wall: wall) ?? [])

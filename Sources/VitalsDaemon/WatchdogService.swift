@@ -1,6 +1,6 @@
 public import Logging
 public import ServiceLifecycle
-import VitalsCore
+public import VitalsCore
 public import VitalsSystemd
 
 /// Pings the systemd watchdog at half its timeout, but only while every long-running part has
@@ -12,8 +12,10 @@ public struct WatchdogService: Service {
     let notifier: SystemdNotifier
     let logger: Logger
     let timeout: Duration?
+    let clock: AgentClock
 
-    public init(tracker: ProgressTracker, notifier: SystemdNotifier, logger: Logger) {
+    public init(tracker: ProgressTracker, notifier: SystemdNotifier, logger: Logger, clock: AgentClock) {
+        self.clock = clock
         self.tracker = tracker
         self.notifier = notifier
         self.logger = logger
@@ -40,7 +42,7 @@ public struct WatchdogService: Service {
             }
             wasStuck = !stuck.isEmpty
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: timeout / 2) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: timeout / 2) }
             } catch {
                 return
             }

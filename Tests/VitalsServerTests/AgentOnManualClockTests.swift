@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import VitalsCore
+import VitalsDaemon
+import VitalsTestKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Issue 16: the timing scenarios of the whole agent (`Agent.run`, every service, the real state
+/// directory and outbox) in process on a manual clock. Time moves when the test says so, so an
+/// hour of repeats or a five-minute breaker takes milliseconds and nothing waits "to prove
+/// nothing else arrived": the agent settles, and what it did by then is all it did.
+@Suite(.serialized) struct AgentOnManualClockTests {
+    /// Load 0.29 per core on the fixture: critical above these thresholds from the first cycle.
+    static let loadCritical = """
+        interval: 1s
+        thresholds:
+          load:
+            warning: 0.00001
+            warning_clear: 0.000005
+            critical: 0.00002
+            critical_clear: 0.000005
+
+        """
+    static let loadFine = "0.00 0.00 0.00 1/80 4910\n"
+
+    /// Runs `body` on a fresh agent in `dir` (a new temporary directory unless given) and stops it
+    /// after, also when `body` throws.
+    static func withAgent(
+        _ yaml: String, dir: String? = nil, time: ManualTime = ManualTime(), _ body: (InProcessAgent) async throws -> Void
+    ) async throws {
+        let d = try dir ?? Self.tempDir()
+        let agent = try await InProcessAgent.start(yaml, dir: d, time: time)
+        do {
+            try await body(agent)
+        } catch {
+            try? await agent.stop()
+            throw error
+        }
+        try await agent.stop()
+        if dir == nil { try? FileManager.default.removeItem(atPath: d) }
+    }
+
+    static func tempDir() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vitals-inproc-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// The load check's notifications (the compiled-in checks speak of the host itself).
+    static func load(_ agent: InProcessAgent) -> [String] {
+        agent.notifications.filter { $0.metadata["check"] == "load" }.map { "\($0.metadata["reason"] ?? "?") \($0.metadata["severity"] ?? "?")" }
+    }
+
+    @Test func samplingKeepsItsTicksAndAfterASuspendRunsOnceInsteadOfCatchingUp() async throws {
+        try await Self.withAgent("interval: 1s\n") { agent in
+            #expect(agent.state.cycles == 1, "the first cycle runs at start")
+            try await agent.advance(by: .milliseconds(999))
+            #expect(agent.state.cycles == 1, "not before its tick")
+            try await agent.advance(by: .milliseconds(1))
+            #expect(agent.state.cycles == 2, "on its tick")
+            // The host sleeps for 30 s (the monotonic clock counts a suspend).
+            try await agent.advance(by: .seconds(30))
+            #expect(agent.state.cycles == 3, "one cycle after the gap, not 30 back to back")
+            #expect(agent.state.overruns == 1)
+            #expect(agent.logs.records.contains { $0.metadata["message_id"] == EventKind.cycleOverrun.messageID && $0.metadata["skipped"] == "29" })
+            // The schedule stays anchored at the start: the next tick is at 32 s, not 31 s + 1 s.
+            try await agent.advance(by: .milliseconds(500))
+            #expect(agent.state.cycles == 3)
+            try await agent.advance(by: .milliseconds(500))
+            #expect(agent.state.cycles == 4)
+        }
+    }
+
+    @Test func aProblemIsDebouncedNotifiedOnceRepeatedOnTheHourAndResolvedOnce() async throws {
+        let yaml = Self.loadCritical.replacingOccurrences(
+            of: "    critical_clear: 0.000005\n", with: "    critical_clear: 0.000005\n    raise_after: 3\n")
+        try await Self.withAgent("alerts:\n  resolve_hold: 0\n  repeat: {critical: 1h}\n" + yaml) { agent in
+            #expect(Self.load(agent).isEmpty, "1 of 3 samples")
+            try await agent.tick(1)
+            #expect(Self.load(agent).isEmpty, "2 of 3 samples")
+            try await agent.tick(1)
+            #expect(Self.load(agent) == ["first critical"], "the third sample raises it")
+            try await agent.tick(10)
+            try await agent.advance(by: .seconds(3600 - 12))
+            #expect(Self.load(agent) == ["first critical"], "no repeat before the hour")
+            try await agent.tick(2)
+            #expect(Self.load(agent) == ["first critical", "repeat critical"], "one repeat on the hour")
+            try agent.write("loadavg", Self.loadFine)
+            try await agent.tick(3)
+            #expect(Self.load(agent) == ["first critical", "repeat critical", "resolved ok"])
+        }
+    }
+
+    @Test func aFailingWebhookIsRetriedWithBackoffAndItsBreakerOpensAndProbes() async throws {
+        let port = try Self.closedPort()
+        let yaml = """
+            channels:
+              hook:
+                type: webhook
+                url: http://127.0.0.1:\(port)/alerts
+                retry: {initial: 10s, max: 40s}
+                breaker: {failures: 3, recovery: 5m, successes: 1}
+            routes:
+              - name: all
+                steps:
+                  - channels: [hook]
+
+            """
+        try await Self.withAgent(yaml + Self.loadCritical) { agent in
+            func attempts() -> UInt64 { agent.running.delivery.channels.first { $0.name == "hook" }?.failedAttempts ?? 0 }
+            _ = try await agent.waitFor("the first attempt fails") { attempts() >= 1 ? true : nil }
+            try await agent.settle()
+            #expect(attempts() == 1)
+            // Full jitter: the first retry comes within `initial`, the second within twice that.
+            try await agent.advance(by: .seconds(10))
+            #expect(attempts() == 2)
+            try await agent.advance(by: .seconds(20))
+            #expect(attempts() == 3)
+            #expect(agent.logs.records.contains { $0.metadata["breaker"] == "open" && $0.metadata["channel"] == "hook" }, "three failures open it")
+            // Open: nothing is tried until the recovery time is up, then one probe.
+            try await agent.advance(by: .seconds(290))
+            #expect(attempts() == 3, "no attempt while the breaker is open")
+            try await agent.advance(by: .seconds(20))
+            #expect(attempts() == 4, "one probe after the recovery time")
+            #expect(agent.logs.records.contains { $0.metadata["breaker"] == "half_open" })
+            #expect(agent.running.delivery.depth >= 1, "the message still waits in the outbox")
+        }
+    }
+
+    @Test func aRestartNeitherRepeatsNorForgetsAProblemAndItsRecoveryIsNotifiedOnce() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let yaml = "alerts:\n  resolve_hold: 0\n" + Self.loadCritical
+        var sequence: String? = nil
+        try await Self.withAgent(yaml, dir: dir) { agent in
+            try await agent.tick(2)
+            #expect(Self.load(agent) == ["first critical"])
+            sequence = agent.notifications.first { $0.metadata["check"] == "load" }?.metadata["sequence"]
+        }
+        // Ten minutes later, the same condition: nothing is notified again.
+        try await Self.withAgent(yaml, dir: dir, time: ManualTime(wallStart: 1_800_000_600)) { agent in
+            try await agent.tick(5)
+            #expect(Self.load(agent).isEmpty, "restored, not raised again")
+            #expect(agent.logs.records.contains { $0.message == "alert state restored" })
+            try agent.write("loadavg", Self.loadFine)
+            try await agent.tick(2)
+            #expect(Self.load(agent) == ["resolved ok"])
+            let resolved = agent.notifications.first { $0.metadata["check"] == "load" }?.metadata["sequence"]
+            #expect(resolved.flatMap { UInt64($0) } == sequence.flatMap { UInt64($0) }.map { $0 + 1 }, "the same incident's next message")
+        }
+    }
+
+    /// A local TCP port nobody listens on (bound, then closed): connecting is refused at once.
+    static func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw InProcessAgentError(description: "cannot bind a local port: errno \(errno)") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
