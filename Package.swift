@@ -91,6 +91,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "VitalsTestKit", dependencies: ["VitalsCore"], swiftSettings: strict),
+        // Tests only: Swift Testing traits the test targets share (VitalsTestKit stays free of
+        // Testing, for the bench executables that use it).
+        .target(name: "VitalsTestSupport", dependencies: ["VitalsTestKit"], path: "Tests/Support", swiftSettings: strict),
         // bench/replay: the 24-hour alert trace replay (figures for the alert manager's goals).
         .executableTarget(name: "vitals-replay", dependencies: ["VitalsCore", "VitalsTestKit"], path: "bench/replay", swiftSettings: strict),
         // bench/spawn: the plugin runner's cost per execution against a bare posix_spawn.
@@ -117,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "VitalsServerTests",
             dependencies: [
-                "VitalsServer", "VitalsDaemon", "VitalsConfig", "VitalsTestKit",
+                "VitalsServer", "VitalsDaemon", "VitalsConfig", "VitalsTestKit", "VitalsTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -127,17 +130,17 @@ let package = Package(
         ),
         .testTarget(
             name: "VitalsNotifyTests",
-            dependencies: ["VitalsNotify", "VitalsDaemon", "VitalsTestKit", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["VitalsNotify", "VitalsDaemon", "VitalsTestKit", "VitalsTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "VitalsPluginsTests",
-            dependencies: ["VitalsPlugins", "VitalsTestKit"],
+            dependencies: ["VitalsPlugins", "VitalsTestKit", "VitalsTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["VitalsTestKit", "VitalsCore"],
+            dependencies: ["VitalsTestKit", "VitalsTestSupport", "VitalsCore"],
             swiftSettings: strict
         ),
     ]

@@ -48,13 +48,25 @@ public struct DeliveryService: Service {
 
     public func run() async throws {
         let notifiers = NotifierSet()
-        let ticker = Task { [clock, wakeUp] in
-            while !Task.isCancelled {
-                try? await clock.sleep(for: .milliseconds(250))
-                wakeUp.yield()
+        // Two parts in one task group (so both run where the service runs): the clock's tick,
+        // which wakes the loop for retries that fall due, and the loop; the tick stops with it.
+        await withTaskGroup(of: Void.self) { parts in
+            parts.addTask { [clock, wakeUp] in
+                while !Task.isCancelled {
+                    try? await clock.sleep(for: .milliseconds(250))
+                    wakeUp.yield()
+                }
             }
+            parts.addTask { await deliverUntilShutdown(notifiers) }
+            _ = await parts.next()
+            parts.cancelAll()
         }
-        defer { ticker.cancel() }
+        await notifiers.shutdownAll()
+    }
+
+    /// Takes each wake-up (a queued message, the tick) until a graceful shutdown; deliveries in
+    /// flight then finish before it returns.
+    private func deliverUntilShutdown(_ notifiers: NotifierSet) async {
         var lastResend: [String: ContinuousClock.Instant] = [:]
         var applied: [ChannelConfig]? = nil
         await withDiscardingTaskGroup { tasks in
@@ -120,7 +132,6 @@ public struct DeliveryService: Service {
                 }
             }
         }
-        await notifiers.shutdownAll()
     }
 
     /// Whether an alert's notifications reach `channel` (its route's steps reached so far).

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import VitalsTestKit
+import VitalsTestSupport
 
 /// Runs the real `vitals agent` binary and reads its status socket.
-@Suite(.serialized) struct AgentEndToEndTests {
+@Suite(.serialized, .offThePool) struct AgentEndToEndTests {
     @Test func fixtureRootGivesTheFixturesFigures() throws {
         let dir = try AgentProcess.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

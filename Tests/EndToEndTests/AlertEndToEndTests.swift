@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import VitalsCore
 import VitalsTestKit
+import VitalsTestSupport
 
 /// The alert engine in the real agent: a problem is notified once, the state survives restarts,
 /// and a corrupt state file is moved aside.
-@Suite(.serialized) struct AlertEndToEndTests {
+@Suite(.serialized, .offThePool) struct AlertEndToEndTests {
     static let critical = "interval: 1s\nthresholds:\n  load:\n    warning: 0.00001\n    critical: 0.00002\n"
     static let fine = "interval: 1s\nalerts:\n  resolve_hold: 0\nthresholds:\n  load:\n    warning: 1000\n    warning_clear: 900\n"
 

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import VitalsCore
+import VitalsTestSupport
 
 /// Issue 13: an agent started while the host is busy pages nobody before the check's debounce
 /// has passed, also across a kill -9 while the problem is pending; and it pages once when the
 /// debounce has passed. The CPU is really saturated (one `yes` per core at nice 19, so the
 /// tests beside this one still get their share: nice time counts as busy).
-@Suite(.serialized) struct BusyStartTests {
+@Suite(.serialized, .offThePool) struct BusyStartTests {
     /// One busy loop per core, stopped by PID when the test ends.
     final class Load {
         let processes: [Process]

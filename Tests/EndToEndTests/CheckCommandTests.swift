@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import VitalsTestKit
+import VitalsTestSupport
 
 /// `vitals check` and `vitals check run` with Debian's real monitoring-plugins.
-@Suite struct CheckCommandTests {
+@Suite(.offThePool) struct CheckCommandTests {
     func vitals(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try runVitals(args) }
 
     /// A scratch directory (mode 755) with an empty `checks.d` and a plugin its group can write.

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import VitalsTestKit
+import VitalsTestSupport
 
 /// Delivery against real peers: the webhook receiver (HMAC, auth, headers, Alertmanager v4
 /// JSON), a receiver that is down while the agent is killed with SIGKILL, and a failing channel
 /// whose messages go to its fallback.
-@Suite(.serialized) struct DeliveryTests {
+@Suite(.serialized, .offThePool) struct DeliveryTests {
     /// A test folder whose paths `nobody` (the plugins' user) can reach.
     static func dir() throws -> String {
         let d = try AgentProcess.tempDir()
@@ -348,7 +349,7 @@ import VitalsTestKit
 /// Issue 15: the agent killed on purpose at each named crash point of a decision's durable steps
 /// (FAILPOINT_VITALS), then started again: every decided notification reaches the receiver,
 /// once by idempotency key, and none is lost.
-@Suite(.serialized) struct CrashPointTests {
+@Suite(.serialized, .offThePool) struct CrashPointTests {
     /// A test folder with the receiver up, flag checks `flags` (critical until their flag file
     /// exists) and a webhook channel to the receiver (`extra` lines join the channel's settings).
     static func setUp(flags: [String], extra: String = "") throws -> (dir: String, sink: Peer) {

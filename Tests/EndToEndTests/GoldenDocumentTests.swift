@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VitalsCore
 import VitalsTestKit
+import VitalsTestSupport
 
 /// Issue 16: `/v1/status` and `/metrics` of the agent on the debian12 /proc fixture, diffed
 /// against the golden files in `Tests/Fixtures/golden/` (as node_exporter's end-to-end test does),
@@ -11,7 +12,7 @@ import VitalsTestKit
 /// pids, durations, the version, the sizes statvfs reports for the fixture's mounts, and the
 /// compiled-in checks that ask the host itself (clock sync, failed units, reboot required).
 /// `UPDATE_GOLDEN=1 scripts/test --filter GoldenDocumentTests` rewrites the files; review the diff.
-@Suite struct GoldenDocumentTests {
+@Suite(.offThePool) struct GoldenDocumentTests {
     /// The compiled-in checks ask the host itself (clock sync, failed units, reboot required).
     static let hostChecks: Set<String> = CompiledChecks.names
     /// Checks whose value comes from statvfs of the host's own mounts.

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import VitalsTestKit
+import VitalsTestSupport
 
 /// Issue 14 reproductions against the real agent: each ends in a clear error or a bounded, correct
 /// result, and the agent keeps sampling on time.
-@Suite struct HostileInputTests {
+@Suite(.offThePool) struct HostileInputTests {
     func cli(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try runVitals(args) }
 
     /// `alertname=~(.*)*(.*)*(.*)*1` hung the event loop and the alert path for minutes, across

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import VitalsTestKit
+import VitalsTestSupport
 
 /// sd_notify without systemd: a datagram socket set as NOTIFY_SOCKET receives what systemd would.
-@Suite struct NotifyTests {
+@Suite(.offThePool) struct NotifyTests {
     @Test func readyAfterTheFirstCycleWithTheSocketListeningThenStopping() throws {
         let dir = try AgentProcess.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import VitalsCore
 import VitalsTestKit
+import VitalsTestSupport
 
 /// Custom checks in the running agent: scheduled, shown, alerted on, bounded in concurrency.
-@Suite(.serialized) struct PluginAgentTests {
+@Suite(.serialized, .offThePool) struct PluginAgentTests {
     /// A test directory root owns with mode 0755 (plugins run as nobody must reach their files).
     static func dir() throws -> String {
         let d = try AgentProcess.tempDir()

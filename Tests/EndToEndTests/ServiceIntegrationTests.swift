@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import VitalsCore
 import VitalsTestKit
+import VitalsTestSupport
 
 /// What the systemd service relies on, tested without systemd: socket activation, log flood
 /// summaries, and that the packaged catalog and man page cover what the binary does.
-@Suite(.serialized) struct ServiceIntegrationTests {
+@Suite(.serialized, .offThePool) struct ServiceIntegrationTests {
     static let socketActivate = ["/usr/bin/systemd-socket-activate", "/bin/systemd-socket-activate"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import VitalsTestKit
+import VitalsTestSupport
 
 /// The watchdog pings only while sampling makes progress: a /proc file that blocks (a FIFO with no
 /// writer) hangs the sampling loop for real, the pings stop and the reason names the part; once
 /// the read returns, sampling and the pings resume.
-@Suite struct WatchdogTests {
+@Suite(.offThePool) struct WatchdogTests {
     @Test func hungSamplingStopsThePingsAndRecoveryResumesThem() throws {
         let dir = try AgentProcess.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -5,10 +5,11 @@ import Testing
 import VitalsCore
 import VitalsNotify
 import VitalsTestKit
+import VitalsTestSupport
 
 /// Each notifier against the real peer: the webhook receiver in its failing modes, aiosmtpd with
 /// STARTTLS, implicit TLS, AUTH and temporary failures, and Alertmanager's v2 API.
-@Suite(.serialized) struct NotifierPeerTests {
+@Suite(.serialized, .offThePool) struct NotifierPeerTests {
     static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     static func dir() throws -> String {

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import VitalsCore
+import VitalsTestSupport
 
 @testable import VitalsPlugins
 
 /// The compiled-in checks: failed units, reboot required, clock sync.
-@Suite struct InProcessCheckTests {
+@Suite(.offThePool) struct InProcessCheckTests {
     @Test func everyCompiledDefinitionHasItsCheck() {
         for d in CompiledChecks.definitions {
             #expect(InProcessChecks.check(for: d)?.name == d.name)

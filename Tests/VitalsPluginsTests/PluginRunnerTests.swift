@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import VitalsCore
+import VitalsTestSupport
 
 @testable import VitalsPlugins
 
 /// The plugin runner against Debian's real monitoring-plugins and against scripts that misbehave.
-@Suite struct PluginRunnerTests {
+@Suite(.offThePool) struct PluginRunnerTests {
     static let plugins = "/usr/lib/nagios/plugins"
     static let env = ["PATH": "/usr/bin:/bin", "LC_ALL": "C"]
 

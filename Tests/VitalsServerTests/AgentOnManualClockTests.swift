@@ -3,6 +3,7 @@ import Testing
 import VitalsCore
 import VitalsDaemon
 import VitalsTestKit
+import VitalsTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -12,7 +13,7 @@ import VitalsTestKit
 /// directory and outbox) in process on a manual clock. Time moves when the test says so, so an
 /// hour of repeats or a five-minute breaker takes milliseconds and nothing waits "to prove
 /// nothing else arrived": the agent settles, and what it did by then is all it did.
-@Suite(.serialized) struct AgentOnManualClockTests {
+@Suite(.serialized, .offThePool) struct AgentOnManualClockTests {
     /// Load 0.29 per core on the fixture: critical above these thresholds from the first cycle.
     static let loadCritical = """
         interval: 1s
@@ -32,14 +33,17 @@ import VitalsTestKit
         _ yaml: String, dir: String? = nil, time: ManualTime = ManualTime(), _ body: (InProcessAgent) async throws -> Void
     ) async throws {
         let d = try dir ?? Self.tempDir()
-        let agent = try await InProcessAgent.start(yaml, dir: d, time: time)
-        do {
-            try await body(agent)
-        } catch {
-            try? await agent.stop()
-            throw error
+        // The test drives the agent from the same threads the agent runs on (InProcessAgent).
+        try await withTaskExecutorPreference(DispatchTaskExecutor.shared) {
+            let agent = try await InProcessAgent.start(yaml, dir: d, time: time)
+            do {
+                try await body(agent)
+            } catch {
+                try? await agent.stop()
+                throw error
+            }
+            try await agent.stop()
         }
-        try await agent.stop()
         if dir == nil { try? FileManager.default.removeItem(atPath: d) }
     }
 

@@ -30,7 +30,8 @@ final class InProcessAgent: Sendable {
         let logs = LogCapture()
         let logger = Logger(label: "vitals") { _ in logs.handler }
         let box = Mutex<Agent.Running?>(nil)
-        let task = Task {
+        // Off the cooperative pool, which other tests of the run may block (DispatchTaskExecutor).
+        let task = Task(executorPreference: DispatchTaskExecutor.shared) {
             try await Agent.run(
                 loaded: loaded, load: { loaded }, logger: logger, socketPath: dir + "/vitals.sock", stateDirectory: dir + "/state",
                 clock: time.clock, shutdownSignals: [], started: { r in box.withLock { $0 = r } })
@@ -81,14 +82,16 @@ final class InProcessAgent: Sendable {
     }
 
     /// Polls `value` in real time (the agent's work is real I/O) until it is non-nil.
-    func waitFor<T>(_ what: String, timeout: Double = 20, _ value: () throws -> T?) async throws -> T {
+    func waitFor<T>(_ what: String, timeout: Double = 60, _ value: () throws -> T?) async throws -> T {
         try await Self.waitFor(what, timeout: timeout, value)
     }
 
-    static func waitFor<T>(_ what: String, timeout: Double = 20, _ value: () throws -> T?) async throws -> T {
+    /// The timeout is generous (a loaded CI machine); a test waits only as long as it takes.
+    static func waitFor<T>(_ what: String, timeout: Double = 60, _ value: () throws -> T?) async throws -> T {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        while true {
             if let v = try value() { return v }
+            guard Date() < deadline else { break }
             try await Task.sleep(for: .milliseconds(2))
         }
         throw InProcessAgentError(description: "timed out after \(timeout) s waiting until \(what)")

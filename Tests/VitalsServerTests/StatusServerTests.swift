@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 import VitalsCore
 import VitalsTestKit
+import VitalsTestSupport
 
 @testable import VitalsServer
 
@@ -13,7 +14,7 @@ import VitalsTestKit
     import Glibc
 #endif
 
-@Suite(.serialized) struct StatusServerTests {
+@Suite(.serialized, .offThePool) struct StatusServerTests {
     func tempSocket() -> String { "/tmp/vitals-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock" }
 
     func withServer(_ body: (String, StatusServer) async throws -> Void) async throws {
