@@ -26,16 +26,19 @@ public enum Agent {
     ///
     /// Every service runs on `clock`. Tests run the whole agent in process on a manual clock, with
     /// no shutdown signals, and get hold of it through `started` (to read its state and stop it).
+    /// `containRuns` makes the process a child subreaper that kills whatever a plugin run leaves
+    /// behind (`RunContainment`): every child of the agent is a plugin run, so any other child is
+    /// an orphan to kill. A test process has children of its own and runs the agent without it.
     public static func run(
         loaded: LoadedConfig, load: @escaping @Sendable () throws(ConfigErrors) -> LoadedConfig, logger: Logger,
         socketPath: String, stateDirectory: String? = nil, inheritedSocket: SocketActivation.Inherited? = nil,
         logFlush: (@Sendable (_ final: Bool) -> Void)? = nil, maxCycles: UInt64? = nil,
-        clock: AgentClock = .system, shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        clock: AgentClock = .system, shutdownSignals: [UnixSignal] = [.sigterm, .sigint], containRuns: Bool = true,
         started: (@Sendable (Running) -> Void)? = nil
     ) async throws {
         let notifier = SystemdNotifier()
         // Every child of the agent is a plugin run: what a run leaves behind dies with it.
-        if !RunContainment.shared.enable() {
+        if containRuns && !RunContainment.shared.enable() {
             logger.warning("cannot become a child subreaper; a plugin's setsid'd descendants may outlive its run")
         }
         let state = AgentState(config: loaded.config, configFile: loaded.file, startedAt: clock.wall)

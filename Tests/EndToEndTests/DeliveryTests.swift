@@ -349,7 +349,7 @@ import VitalsTestSupport
 /// Issue 15: the agent killed on purpose at each named crash point of a decision's durable steps
 /// (FAILPOINT_VITALS), then started again: every decided notification reaches the receiver,
 /// once by idempotency key, and none is lost.
-@Suite(.serialized, .offThePool) struct CrashPointTests {
+@Suite(.offThePool) struct CrashPointTests {
     /// A test folder with the receiver up, flag checks `flags` (critical until their flag file
     /// exists) and a webhook channel to the receiver (`extra` lines join the channel's settings).
     static func setUp(flags: [String], extra: String = "") throws -> (dir: String, sink: Peer) {
