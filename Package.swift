@@ -20,10 +20,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        // Delivery: TLS for SMTP (STARTTLS, implicit) and HTTPS webhooks and Alertmanager. The HTTP
-        // client is our own on NIOHTTP1: async-http-client pulls in swift-nio-extras, whose
-        // compression target vendors zlib into the binary (lintian: embedded-library).
-        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Tests only: property-based checks of the alert engine's invariants.
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -37,6 +33,11 @@ let package = Package(
         .target(name: "CSpawn"),
         // Host facts for the compiled-in checks (sd-bus is variadic, adjtimex not exported).
         .target(name: "CHost", linkerSettings: [.linkedLibrary("systemd")]),
+        // Delivery's TLS (SMTP STARTTLS and implicit, HTTPS webhooks and Alertmanager) on the host's
+        // OpenSSL from Debian (libssl-dev to build, libssl3 to run): security updates come with
+        // apt, and no TLS library is compiled into the binary (swift-nio-ssl vendored BoringSSL:
+        // half of a clean build's compile steps and megabytes of the binary). See Sources/CTLS.
+        .target(name: "CTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "VitalsPlugins", dependencies: ["VitalsCore", "CSpawn", "CHost"], swiftSettings: strict),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
@@ -63,7 +64,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "CTLS",
             ],
             swiftSettings: strict
         ),

@@ -1,7 +1,6 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 
 /// One HTTP/1.1 request and its response on a connection of its own.
 enum HTTPExchange {
@@ -22,17 +21,16 @@ enum HTTPExchange {
     static let maxResponse = 65536
 
     static func run(
-        target: HTTPTarget, tls: NIOSSLContext?, headers: [(String, String)], body: [UInt8], group: any EventLoopGroup, connectTimeout: Duration,
+        target: HTTPTarget, tls: TLSClientContext?, headers: [(String, String)], body: [UInt8], group: any EventLoopGroup, connectTimeout: Duration,
         deadline: NIODeadline
     ) async throws -> Response {
         let promise = group.next().makePromise(of: Response.self)
-        let serverName = ClientTLS.serverName(target.host)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let ops = channel.pipeline.syncOperations
-                    if let tls { try ops.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName)) }
+                    if let tls { try ops.addHandler(TLSClientHandler(context: tls, host: target.host)) }
                     try ops.addHTTPClientHandlers()
                     try ops.addHandler(ResponseCollector(promise: promise))
                 }

@@ -1,7 +1,6 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
 import VitalsCore
 
 /// A URL as the HTTP channels use it: http or https, host, port, path with query.
@@ -67,14 +66,14 @@ struct HTTPTarget: Sendable, Equatable {
 /// An HTTP/1.1 client for one channel, on the agent's one event-loop thread: one connection per
 /// request (`Connection: close`; alerts are rare, and nothing stays open between them), TLS with
 /// verified certificates (system roots or the channel's CA file), a connect timeout and a total
-/// deadline, no redirects. Written on NIOHTTP1 and NIOSSL rather than async-http-client, whose
+/// deadline, no redirects. Written on NIOHTTP1 and the host's OpenSSL (`TLSClientHandler`) rather than async-http-client, whose
 /// compression support vendors a copy of zlib into the binary.
 /// Classifies answers as the channels need: 2xx delivered; 5xx, 429, 408 and timeouts worth a
 /// retry (with the receiver's `Retry-After`); other 4xx given up.
 final class HTTPSender: Sendable {
     let group: any EventLoopGroup
     let connectTimeout: Duration
-    let tls: Result<NIOSSLContext, any Error>
+    let tls: Result<TLSClientContext, TLSFailure>
 
     init(group: any EventLoopGroup, connectTimeout: Duration, caFile: String?) {
         self.group = group
@@ -87,7 +86,7 @@ final class HTTPSender: Sendable {
         guard let target = HTTPTarget(url) else {
             return .failed(reason: "the URL \(Self.redact(url)) is not an http:// or https:// URL; fix the channel's url", retry: false)
         }
-        var context: NIOSSLContext? = nil
+        var context: TLSClientContext? = nil
         if target.tls {
             switch tls {
             case .success(let c): context = c
@@ -109,9 +108,7 @@ final class HTTPSender: Sendable {
         } catch let e as ChannelError {
             if case .connectTimeout = e { return .failed(reason: "cannot connect to \(Self.redact(url)): connect timeout", retry: true) }
             return .failed(reason: "cannot reach \(Self.redact(url)): \(e)", retry: true)
-        } catch let e as NIOSSLError {
-            return .failed(reason: "TLS with \(Self.redact(url)) failed: \(e); check the certificate or ca_file", retry: true)
-        } catch let e as BoringSSLError {
+        } catch let e as TLSFailure {
             return .failed(reason: "TLS with \(Self.redact(url)) failed: \(e); check the certificate or ca_file", retry: true)
         } catch {
             return .failed(reason: "cannot reach \(Self.redact(url)): \(error)", retry: true)

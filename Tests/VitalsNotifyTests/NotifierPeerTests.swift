@@ -97,6 +97,71 @@ import VitalsTestSupport
         #expect(jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).count == 1, "nothing was sent over the unverified connection")
     }
 
+    /// The name check is not the trust check: a certificate the CA file vouches for, but issued
+    /// for another name (or address), is refused. The server is `openssl s_server` with a
+    /// certificate made here for `other.example` only.
+    @Test func aTrustedCertificateForAnotherNameIsRefused() async throws {
+        let d = try Self.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let made = try Self.run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other.example", "-addext",
+                "subjectAltName=DNS:other.example",
+                "-keyout", d + "/key.pem", "-out", d + "/cert.pem",
+            ])
+        #expect(made == 0)
+        let port = freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = ["s_server", "-quiet", "-accept", "127.0.0.1:\(port)", "-cert", d + "/cert.pem", "-key", d + "/key.pem", "-www"]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        server.standardInput = Pipe()
+        try server.run()
+        defer {
+            // SIGKILL: a child started from a dispatch thread inherits its blocked SIGTERM.
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        for _ in 0..<200 where !Self.listening(port) { try await Task.sleep(for: .milliseconds(25)) }
+        for (host, verdict) in [("localhost", "hostname mismatch"), ("127.0.0.1", "IP address mismatch")] {
+            let n = WebhookNotifier(
+                settings: WebhookSettings(url: "https://\(host):\(port)/x", timeout: .seconds(60), caFile: d + "/cert.pem"), group: Self.group)
+            let outcome = await n.deliver(Self.message())
+            await n.shutdown()
+            guard case .failed(let reason, _, _) = outcome else {
+                Issue.record("a certificate for other.example was accepted for \(host): \(outcome)")
+                continue
+            }
+            #expect(reason.contains("certificate verify failed: \(verdict)"), "\(reason)")
+        }
+    }
+
+    static func run(_ path: String, _ args: [String]) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// Whether something accepts connections on 127.0.0.1:`port`.
+    static func listening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
     // MARK: SMTP
 
     static func smtp(_ sink: Peer, tls: SMTPSettings.TLSMode, auth: Bool = false, password: String = "vitals-secret", host: String = "localhost")

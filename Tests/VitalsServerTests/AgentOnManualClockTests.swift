@@ -5,10 +5,6 @@ import VitalsDaemon
 import VitalsTestKit
 import VitalsTestSupport
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Issue 16: the timing scenarios of the whole agent (`Agent.run`, every service, the real state
 /// directory and outbox) in process on a manual clock. Time moves when the test says so, so an
 /// hour of repeats or a five-minute breaker takes milliseconds and nothing waits "to prove
@@ -99,7 +95,8 @@ import VitalsTestSupport
     }
 
     @Test func aFailingWebhookIsRetriedWithBackoffAndItsBreakerOpensAndProbes() async throws {
-        let port = try Self.closedPort()
+        // Free now, and nobody listens on it: connecting is refused at once.
+        let port = freePort()
         let yaml = """
             channels:
               hook:
@@ -155,20 +152,5 @@ import VitalsTestSupport
             let resolved = agent.notifications.first { $0.metadata["check"] == "load" }?.metadata["sequence"]
             #expect(resolved.flatMap { UInt64($0) } == sequence.flatMap { UInt64($0) }.map { $0 + 1 }, "the same incident's next message")
         }
-    }
-
-    /// A local TCP port nobody listens on (bound, then closed): connecting is refused at once.
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard bound else { throw InProcessAgentError(description: "cannot bind a local port: errno \(errno)") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }

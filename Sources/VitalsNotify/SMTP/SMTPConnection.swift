@@ -1,6 +1,5 @@
 import NIOCore
 import NIOPosix
-import NIOSSL
 import Synchronization
 
 /// One SMTP reply: the code and its text lines (a multi-line reply has several).
@@ -113,14 +112,14 @@ final class SMTPConnection: Sendable {
 
     /// Connects (with TLS from the first byte when `tls` is given) and waits for nothing yet.
     static func connect(
-        host: String, port: Int, tls: NIOSSLContext?, serverName: String?, group: any EventLoopGroup, timeout: Duration
+        host: String, port: Int, tls: TLSClientContext?, group: any EventLoopGroup, timeout: Duration
     ) async throws -> SMTPConnection {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.init(timeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                        try channel.pipeline.syncOperations.addHandler(TLSClientHandler(context: tls, host: host))
                     }
                     try channel.pipeline.syncOperations.addHandler(SMTPReplyHandler())
                 }
@@ -154,10 +153,10 @@ final class SMTPConnection: Sendable {
     }
 
     /// Starts TLS on the open connection (after `STARTTLS` was accepted).
-    func startTLS(_ context: NIOSSLContext, serverName: String?) async throws {
+    func startTLS(_ context: TLSClientContext, host: String) async throws {
         let channel = self.channel
         try await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName), position: .first)
+            try channel.pipeline.syncOperations.addHandler(TLSClientHandler(context: context, host: host), position: .first)
         }.get()
     }
 

@@ -1,5 +1,4 @@
 public import NIOCore
-import NIOSSL
 public import VitalsCore
 
 /// Sends a message as mail: each server of the failover list in turn until one takes it. TLS is
@@ -8,7 +7,7 @@ public import VitalsCore
 public final class SMTPNotifier: Notifier {
     let settings: SMTPSettings
     let group: any EventLoopGroup
-    let tls: Result<NIOSSLContext, any Error>?
+    let tls: Result<TLSClientContext, TLSFailure>?
 
     public init(settings: SMTPSettings, group: any EventLoopGroup) {
         self.settings = settings
@@ -38,18 +37,16 @@ public final class SMTPNotifier: Notifier {
 
     /// One SMTP session with one server; returns the server's answer to the message.
     func send(_ m: OutgoingMessage, via server: SMTPSettings.Server) async throws -> String {
-        let context: NIOSSLContext?
+        let context: TLSClientContext?
         switch tls {
         case .none: context = nil
         case .success(let c): context = c
         case .failure(let e): throw SMTPFailure(description: "cannot set up TLS (\(e)); check ca_file", transient: false)
         }
-        let serverName = ClientTLS.serverName(server.host)
         let conn = try await SMTPConnection.connect(
-            host: server.host, port: server.port, tls: settings.tls == .implicit ? context : nil, serverName: serverName, group: group,
-            timeout: settings.timeout)
+            host: server.host, port: server.port, tls: settings.tls == .implicit ? context : nil, group: group, timeout: settings.timeout)
         do {
-            let detail = try await session(conn, m, context: context, serverName: serverName)
+            let detail = try await session(conn, m, context: context, host: server.host)
             await conn.close()
             return detail
         } catch {
@@ -58,7 +55,7 @@ public final class SMTPNotifier: Notifier {
         }
     }
 
-    private func session(_ conn: SMTPConnection, _ m: OutgoingMessage, context: NIOSSLContext?, serverName: String?) async throws -> String {
+    private func session(_ conn: SMTPConnection, _ m: OutgoingMessage, context: TLSClientContext?, host: String) async throws -> String {
         try expect(try await conn.exchange(nil as String?), "greeting", 220)
         let helo = settings.helo ?? m.instance
         var ehlo = try await conn.exchange("EHLO \(helo)")
@@ -71,7 +68,7 @@ public final class SMTPNotifier: Notifier {
             }
             try expect(try await conn.exchange("STARTTLS"), "STARTTLS", 220)
             guard let context else { throw SMTPFailure(description: "no TLS context", transient: false) }
-            try await conn.startTLS(context, serverName: serverName)
+            try await conn.startTLS(context, host: host)
             ehlo = try await conn.exchange("EHLO \(helo)")
             try expect(ehlo, "EHLO after STARTTLS", 250)
         }
@@ -134,9 +131,7 @@ public final class SMTPNotifier: Notifier {
 
     static func describe(_ error: any Error) -> String {
         switch error {
-        case let e as NIOSSLError: "TLS failed: \(e); check the server's certificate or ca_file"
-        case let e as BoringSSLError: "TLS failed: \(e); check the server's certificate or ca_file"
-        case let e as NIOSSLExtraError: "TLS failed: \(e); check the server's certificate or ca_file"
+        case let e as TLSFailure: "TLS failed: \(e); check the server's certificate or ca_file"
         default: "\(error)"
         }
     }
