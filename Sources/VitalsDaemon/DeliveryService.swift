@@ -79,7 +79,7 @@ public struct DeliveryService: Service {
                     applied = config.channels
                 }
                 tracker?.progress("delivery")
-                if state.current.outboxWriteError != nil {
+                if delivery.hasUnsaved {
                     let (left, error) = delivery.persistUnsaved()
                     if left == 0 {
                         state.recordOutboxWrite(error: nil)

@@ -102,6 +102,46 @@ import VitalsTestKit
         #expect(d.statuses(wall: 1100).first { $0.resource == "a" }?.severity == .ok)
     }
 
+    /// Issue 16: the decisions are a value that names the file work they call for; `Delivery`
+    /// only carries it out. A hand-over rewrites the messages for a durable fallback and removes
+    /// them for a `log` one; a delivery removes its message; an unsaved entry delivered before its
+    /// write succeeded has its file removed again.
+    @Test func theQueueSaysWhichOutboxFilesToWriteAndRemove() {
+        var q = DeliveryQueue()
+        let log = ChannelConfig(name: "log", kind: .log)
+        q.configure([Self.channel("a", fallback: "b", failures: 1), Self.channel("b", fallback: "log", failures: 1), log])
+        let now = ContinuousClock.now
+        let first = q.entry(for: Self.message("a", 1), wall: 1000)
+        let second = q.entry(for: Self.message("a", 2), wall: 1000)
+        let appended = [q.append(first, saved: true, wall: 1000), q.append(second, saved: false, wall: 1000)]
+        #expect(appended.allSatisfy { $0.remove.isEmpty && $0.persist.isEmpty })
+        #expect(q.unsaved == [second.seq], "its write failed: it waits in memory only")
+        let attempt = q.due(now: now, wall: 1000).attempts
+        #expect(attempt.map(\.entry.seq) == [first.seq])
+        let failed = q.complete(attempt[0], outcome: .failed(reason: "HTTP 503", retry: true), now: now, wall: 1000, random: 0)
+        #expect(failed.remove.isEmpty && failed.persist.isEmpty, "a retry keeps the file")
+        let handed = q.due(now: now + .seconds(1), wall: 1001)
+        #expect(handed.persist.map(\.seq) == [first.seq, second.seq], "rewritten for the durable fallback, in order")
+        #expect(handed.persist.allSatisfy { $0.channel == "b" && $0.via == "a" })
+        let onB = handed.attempts
+        #expect(onB.map(\.channel) == ["b"] && onB.first?.entry.seq == first.seq, "the fallback takes the oldest in the same look")
+        _ = q.complete(onB[0], outcome: .failed(reason: "down", retry: true), now: now + .seconds(1), wall: 1001, random: 0)
+        let toLog = q.due(now: now + .seconds(2), wall: 1002)
+        #expect(Set(toLog.remove) == [first.seq, second.seq], "a log fallback keeps no files")
+        let unsaved = q.takeUnsaved()
+        #expect(unsaved.map(\.seq) == [second.seq], "still queued (on log), still unsaved")
+        let onLog = q.due(now: now + .seconds(2), wall: 1002).attempts
+        #expect(onLog.map(\.channel) == ["log"])
+        let delivered = q.complete(onLog[0], outcome: .delivered(detail: "logged"), now: now, wall: 1002, random: 0)
+        #expect(delivered.remove == [onLog[0].entry.seq])
+        let next = q.due(now: now + .seconds(2), wall: 1002).attempts
+        _ = q.complete(next[0], outcome: .delivered(detail: "logged"), now: now, wall: 1002, random: 0)
+        let gone = q.saved(second.seq)
+        #expect(gone, "written after it was delivered: its file is to be removed again")
+        let left = q.takeUnsaved()
+        #expect(left.isEmpty && q.depth == 0)
+    }
+
     @Test func theOutboxIsBoundedAndSaysWhatItDropped() {
         let d = Delivery(store: nil)
         d.configure([Self.channel("a")])
