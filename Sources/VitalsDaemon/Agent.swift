@@ -77,9 +77,23 @@ public enum Agent {
                     metadata: [LogKey.messageID: "\(EventKind.deliveryFailed.messageID)", "error": "\(error.description)"])
             }
         }
+        let deliveryService = DeliveryService(
+            delivery: delivery, state: state, group: group, logger: logger, instance: instance, clock: clock, tracker: tracker)
+        tracker.register("delivery", deadline: .seconds(30))
+        let alerts = AlertDispatcher(
+            policy: loaded.config.alerts, store: store, controls: controls, instance: instance, logger: logger, state: state, now: clock.now,
+            wall: clock.wall,
+            delivery: delivery, poke: { deliveryService.poke() })
+        tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
+        let restored = alerts.restoredStates
+        let pluginResults = PluginResults(
+            started: clock.now,
+            baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
+        // The checks sampling does not run: read by the alert stage and by the status socket.
+        let sources = CheckSources(plugins: pluginResults, delivery: delivery)
         let routes = Routes(
             state: state, controls: controls, version: version, pid: getpid(), now: { clock.now }, wall: { clock.wall }, logger: logger,
-            delivery: delivery)
+            delivery: delivery, sources: sources)
         let server =
             if let inherited = inheritedSocket {
                 StatusServer(inheritedDescriptor: inherited.descriptor, path: inherited.path, group: group, handler: { routes.handle($0) })
@@ -119,23 +133,11 @@ public enum Agent {
                 "config": "\(loaded.file ?? "none (embedded defaults)")", "interval": "\(Units.formatDuration(loaded.config.interval))",
                 "procfs_root": "\(loaded.config.procfsRoot)", "version": "\(version)",
             ])
-        let deliveryService = DeliveryService(
-            delivery: delivery, state: state, group: group, logger: logger, instance: instance, clock: clock, tracker: tracker)
-        tracker.register("delivery", deadline: .seconds(30))
-        let alerts = AlertDispatcher(
-            policy: loaded.config.alerts, store: store, controls: controls, instance: instance, logger: logger, state: state, now: clock.now,
-            wall: clock.wall,
-            delivery: delivery, poke: { deliveryService.poke() })
-        tracker.register("sampling", deadline: SamplingService.deadline(loaded.config))
-        let restored = alerts.restoredStates
-        let pluginResults = PluginResults(
-            started: clock.now,
-            baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
         let cycleResults = CycleResults()
-        let alerting = AlertService(results: cycleResults, dispatcher: alerts, tracker: tracker)
+        let alerting = AlertService(results: cycleResults, dispatcher: alerts, tracker: tracker, sources: sources, notifier: notifier)
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, clock: clock, maxCycles: maxCycles,
-            tracker: tracker, results: cycleResults, plugins: pluginResults, delivery: delivery, restored: restored)
+            tracker: tracker, results: cycleResults, restored: restored)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),

@@ -1,22 +1,34 @@
 public import ServiceLifecycle
 public import VitalsCore
+public import VitalsSystemd
 
-/// What one sampling cycle hands to the alert stage: every check's state (built-in, custom and
-/// channel health, as published in `/v1/status`), the snapshot they came from, the configuration
-/// in force, and when the cycle ended.
+/// What one sampling cycle hands to the alert stage: the built-in checks' states (with their
+/// units and details), the snapshot they came from, the configuration in force, when the cycle
+/// ended and how long it took.
 public struct CycleResult: Sendable {
     public var snapshot: HostSnapshot
     public var statuses: [CheckStatus]
     public var config: Config
     public var endedAt: ContinuousClock.Instant
     public var wall: Double
+    public var took: Duration
 
-    public init(snapshot: HostSnapshot, statuses: [CheckStatus], config: Config, endedAt: ContinuousClock.Instant, wall: Double) {
+    public init(
+        snapshot: HostSnapshot, statuses: [CheckStatus], config: Config, endedAt: ContinuousClock.Instant, wall: Double, took: Duration = .zero
+    ) {
         self.snapshot = snapshot
         self.statuses = statuses
         self.config = config
         self.endedAt = endedAt
         self.wall = wall
+        self.took = took
+    }
+}
+
+/// The agent's one-line state for systemd (`STATUS=`, shown by `systemctl status vitals`).
+enum StatusLine {
+    static func text(_ statuses: [CheckStatus], took: Duration) -> String {
+        "\(StatusDocument.Summary(statuses).line); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"
     }
 }
 
@@ -36,9 +48,11 @@ public struct CycleResults: Sendable {
     public func finish() { continuation.finish() }
 }
 
-/// The alert stage: runs each cycle's result through the alert pipeline (`AlertDispatcher`: the
-/// engine, silences, routes, the storm guard, the fsync'd state write and the outbox writes), so a
-/// slow disk delays alerts but never a sample. It reports `alerting` to the watchdog while it works
+/// The alert stage: takes each cycle's result with the states of the checks sampling does not
+/// run (`CheckSources`: the custom checks' latest results and the channels' health), tells
+/// systemd the summary (`STATUS=`), and runs them through the alert pipeline (`AlertDispatcher`:
+/// the engine, silences, routes, the storm guard, the fsync'd state write and the outbox writes),
+/// so a slow disk delays alerts but never a sample. It reports `alerting` to the watchdog while it works
 /// on a result and parks while it waits for the next, so the journal names it when a write hangs.
 /// It stops after sampling (which ends the stream), once the last result has gone through.
 public struct AlertService: Service {
@@ -49,8 +63,15 @@ public struct AlertService: Service {
     let results: CycleResults
     let dispatcher: AlertDispatcher
     let tracker: ProgressTracker?
+    let sources: CheckSources
+    let notifier: SystemdNotifier?
 
-    public init(results: CycleResults, dispatcher: AlertDispatcher, tracker: ProgressTracker?) {
+    public init(
+        results: CycleResults, dispatcher: AlertDispatcher, tracker: ProgressTracker?, sources: CheckSources = .none,
+        notifier: SystemdNotifier? = nil
+    ) {
+        self.sources = sources
+        self.notifier = notifier
         self.results = results
         self.dispatcher = dispatcher
         self.tracker = tracker
@@ -64,7 +85,9 @@ public struct AlertService: Service {
         // result it published last still goes through.
         for await r in results.stream {
             tracker?.progress(Self.part)
-            dispatcher.process(r.statuses, snapshot: r.snapshot, config: r.config, now: r.endedAt, wall: r.wall)
+            let statuses = r.statuses + sources.statuses(r.config, now: r.endedAt, wall: r.wall)
+            notifier?.status(StatusLine.text(statuses, took: r.took))
+            dispatcher.process(statuses, snapshot: r.snapshot, config: r.config, now: r.endedAt, wall: r.wall)
             dispatcher.state.recordAlerted(cycle: r.snapshot.cycle)
             tracker?.park(Self.part)
         }

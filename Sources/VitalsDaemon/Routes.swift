@@ -21,13 +21,18 @@ public struct Routes: Sendable {
     let controls: ControlStore
     let controlRoutes: ControlRoutes
     let delivery: Delivery?
+    let wall: @Sendable () -> Double
+    /// The checks sampling does not run (custom checks, channels), read at each request.
+    let sources: CheckSources
 
     public init(
         state: AgentState, controls: ControlStore = ControlStore(directory: nil), version: String, pid: Int32,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, wall: @escaping @Sendable () -> Double = WallClock.now,
-        logger: Logger? = nil, delivery: Delivery? = nil
+        logger: Logger? = nil, delivery: Delivery? = nil, sources: CheckSources = .none
     ) {
         self.delivery = delivery
+        self.wall = wall
+        self.sources = sources
         self.state = state
         self.version = version
         self.pid = pid
@@ -60,8 +65,9 @@ public struct Routes: Sendable {
         }
     }
 
-    /// The status document, with checks marked stale when no cycle finished while its results
-    /// stay fresh (`Config.cycleStaleAfter`).
+    /// The status document: the sampled checks, marked stale when no cycle finished while their
+    /// results stay fresh (`Config.cycleStaleAfter`), then the custom checks (stale by their own
+    /// intervals) and the channels, as they are now.
     public func status(_ c: AgentState.Contents) -> StatusDocument {
         var checks = c.checks
         if let end = c.lastCycleEnd, end.duration(to: now()) > c.config.cycleStaleAfter {
@@ -71,6 +77,7 @@ public struct Routes: Sendable {
                 checks[i].message = "no fresh result for \(age): \(checks[i].message)"
             }
         }
+        checks += sources.statuses(c.config, now: now(), wall: wall())
         return StatusDocument(
             agent: .init(
                 version: version, pid: pid, startedAt: c.startedAt, intervalSeconds: c.config.interval.seconds,

@@ -6,9 +6,9 @@ public import VitalsSystemd
 
 /// Samples the host every `interval` on a monotonic schedule anchored at start (tick n runs at
 /// start + n x interval, so the schedule does not drift), evaluates the built-in checks, logs every
-/// transition, publishes every check's state (with the custom checks' and the channels') to
-/// `AgentState`, and hands it to the alert stage (`AlertService`), which does the writes. A cycle
-/// that overruns skips the ticks it missed instead of running back to back.
+/// transition, publishes their states to `AgentState`, and hands each cycle's result to the alert
+/// stage (`AlertService`), which adds the custom checks' and the channels' and does the writes. A
+/// cycle that overruns skips the ticks it missed instead of running back to back.
 public struct SamplingService: Service {
     let state: AgentState
     let cycle: SamplingCycle
@@ -19,8 +19,6 @@ public struct SamplingService: Service {
     let tracker: ProgressTracker?
     /// Where each cycle's result goes for alerting (nil: sampling only, no alert stage).
     let results: CycleResults?
-    let plugins: PluginResults?
-    let delivery: Delivery?
     /// The checks' states before the restart (`AlertDispatcher.restoredStates`).
     let restored: [CheckKey: Severity]
 
@@ -31,12 +29,9 @@ public struct SamplingService: Service {
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
         clock: AgentClock, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
-        results: CycleResults? = nil, plugins: PluginResults? = nil, delivery: Delivery? = nil,
-        restored: [CheckKey: Severity] = [:]
+        results: CycleResults? = nil, restored: [CheckKey: Severity] = [:]
     ) {
         self.restored = restored
-        self.delivery = delivery
-        self.plugins = plugins
         self.tracker = tracker
         self.results = results
         self.state = state
@@ -78,15 +73,15 @@ public struct SamplingService: Service {
             let ended = clock.now
             let took = started.duration(to: ended)
             let wall = clock.wall
-            let statuses =
-                evaluator.statuses + (plugins?.statuses(config.checks, now: ended, wall: wall) ?? [])
-                + (delivery?.statuses(wall: wall) ?? [])
+            let statuses = evaluator.statuses
             state.recordCycle(snapshot, checks: statuses, took: took, endedAt: ended)
-            results?.publish(CycleResult(snapshot: snapshot, statuses: statuses, config: config, endedAt: ended, wall: wall))
+            // READY=1 before the result goes on: the alert stage's STATUS= lines come after it.
+            // Without an alert stage, sampling keeps STATUS= itself.
+            let line = StatusLine.text(statuses, took: took)
+            if number == 1 { notifier.ready(status: line) } else if results == nil { notifier.status(line) }
+            results?.publish(CycleResult(snapshot: snapshot, statuses: statuses, config: config, endedAt: ended, wall: wall, took: took))
             tracker?.register("sampling", deadline: Self.deadline(state.config))
             tracker?.progress("sampling")
-            let line = "\(StatusDocument.Summary(statuses).line); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"
-            if number == 1 { notifier.ready(status: line) } else { notifier.status(line) }
             if let maxCycles, number >= maxCycles { return }
 
             let now = clock.now

@@ -104,10 +104,11 @@ import VitalsTestSupport
                 url: http://127.0.0.1:\(port)/alerts
                 retry: {initial: 10s, max: 40s}
                 breaker: {failures: 3, recovery: 5m, successes: 1}
+              log: {type: log}
             routes:
               - name: all
                 steps:
-                  - channels: [hook]
+                  - channels: [hook, log]
 
             """
         try await Self.withAgent(yaml + Self.loadCritical) { agent in
@@ -121,8 +122,12 @@ import VitalsTestSupport
             try await agent.advance(by: .seconds(20))
             #expect(attempts() == 3)
             #expect(agent.logs.records.contains { $0.metadata["breaker"] == "open" && $0.metadata["channel"] == "hook" }, "three failures open it")
+            // The channel's health reaches the alert stage: "hook is failing" goes to the log channel.
+            try await agent.tick(1)
+            let failing = agent.notifications.filter { $0.metadata["check"] == "channel" && $0.metadata["resource"] == "hook" }
+            #expect(failing.map { $0.metadata["severity"] } == ["critical"], "\(failing)")
             // Open: nothing is tried until the recovery time is up, then one probe.
-            try await agent.advance(by: .seconds(290))
+            try await agent.advance(by: .seconds(289))
             #expect(attempts() == 3, "no attempt while the breaker is open")
             try await agent.advance(by: .seconds(20))
             #expect(attempts() == 4, "one probe after the recovery time")
