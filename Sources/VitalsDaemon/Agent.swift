@@ -172,7 +172,7 @@ public enum Agent {
                 successTerminationBehavior: .ignore))
         let serviceGroup = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
-        started?(Running(state: state, group: serviceGroup, socketPath: server.path, delivery: delivery))
+        started?(Running(state: state, group: serviceGroup, socketPath: server.path, delivery: delivery, sources: sources))
         do {
             try await serviceGroup.run()
         } catch {
@@ -192,6 +192,8 @@ public enum Agent {
         public let socketPath: String
         /// The outbox and the channels' delivery state.
         public let delivery: Delivery
+        /// The custom checks' latest results and the channels' health.
+        public let sources: CheckSources
 
         /// Whether the alert stage has been through the latest cycle's result.
         public var alertStageIdle: Bool {

@@ -74,6 +74,39 @@ import VitalsTestSupport
         }
     }
 
+    /// The plugin stage on the same clock: a custom check's first run comes at its jittered
+    /// offset (within 30 s of the start), the next an interval after it, never before.
+    @Test func aCustomCheckRunsAtItsOffsetAndThenEveryIntervalOnTheAgentsClock() async throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Plugins run as nobody when the agent is root: their definitions must be readable.
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+        let checksDir = dir + "/checks.d"
+        try FileManager.default.createDirectory(atPath: checksDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try """
+        - name: web_probe
+          command: [/usr/lib/nagios/plugins/check_dummy, "0", "web answers"]
+          interval: 1m
+          timeout: 5s
+        """.write(toFile: checksDir + "/web.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: checksDir + "/web.yaml")
+        let offset = PluginSchedule<ContinuousClock.Instant>.jitter("web_probe", interval: PluginSchedule<ContinuousClock.Instant>.firstRunSpread)
+        try await Self.withAgent("plugins:\n  directory: \(checksDir)\n" + "interval: 1s\n", dir: dir) { agent in
+            func probe() -> CheckStatus? { agent.checks.first { $0.check == "web_probe" } }
+            try await agent.advance(by: offset - .milliseconds(500))
+            #expect(probe() == nil, "no run before its offset")
+            try await agent.advance(by: .seconds(1))
+            let first = try await agent.waitFor("the first run") { probe() }
+            #expect(first.severity == .ok && first.message.contains("web answers"), "\(first)")
+            try await agent.advance(by: .seconds(58))
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(probe()?.evaluatedAt == first.evaluatedAt, "no second run before the interval")
+            try await agent.advance(by: .seconds(2))
+            let second = try await agent.waitFor("the second run") { probe().flatMap { $0.evaluatedAt > first.evaluatedAt ? $0 : nil } }
+            #expect(second.evaluatedAt - first.evaluatedAt == 60, "an interval after the first, on the agent's clock")
+        }
+    }
+
     @Test func aProblemIsDebouncedNotifiedOnceRepeatedOnTheHourAndResolvedOnce() async throws {
         let yaml = Self.loadCritical.replacingOccurrences(
             of: "    critical_clear: 0.000005\n", with: "    critical_clear: 0.000005\n    raise_after: 3\n")

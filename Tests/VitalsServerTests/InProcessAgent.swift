@@ -26,7 +26,9 @@ final class InProcessAgent: Sendable {
         if !FileManager.default.fileExists(atPath: proc) {
             try FileManager.default.copyItem(atPath: Fixtures.path("proc/\(fixture)"), toPath: proc)
         }
-        let loaded = try ConfigLoader.load(text: "procfs_root: \(proc)\n" + yaml, name: dir + "/vitals.yaml")
+        // From a file, as the agent reads it (a `plugins.directory` of custom checks included).
+        try ("procfs_root: \(proc)\n" + yaml).write(toFile: dir + "/vitals.yaml", atomically: true, encoding: .utf8)
+        let loaded = try ConfigLoader.load(path: dir + "/vitals.yaml", environment: [:])
         let logs = LogCapture()
         let logger = Logger(label: "vitals") { _ in logs.handler }
         let box = Mutex<Agent.Running?>(nil)
@@ -55,6 +57,13 @@ final class InProcessAgent: Sendable {
 
     /// What `/v1/status` would show now.
     var state: AgentState.Contents { running.state.current }
+
+    /// Every check's state as `/v1/status` lists it now: the sampled ones, then the custom
+    /// checks and the channels (`CheckSources`).
+    var checks: [CheckStatus] {
+        let c = state
+        return c.checks + running.sources.statuses(c.config, now: time.now, wall: time.wall)
+    }
 
     /// The notifications the `log` channel (the default route) has written so far.
     var notifications: [LogCapture.Record] { logs.records.filter { $0.metadata["message_id"] == EventKind.alertNotification.messageID } }
