@@ -229,8 +229,10 @@ import VitalsTestSupport
         let p = try Self.script(
             dir, "bomb",
             "trap 'echo OK; jobs -p' EXIT\ni=0\nwhile [ $i -lt 300 ]; do sleep \(marker) >/dev/null 2>&1 & i=$((i+1)); done 2>/dev/null")
-        // As root the limit does not bind root itself (CAP_SYS_RESOURCE): run as nobody, as the agent does.
-        var inv = PluginInvocation(argv: [p], environment: Self.env, timeout: .seconds(20), user: getuid() == 0 ? (65534, 65534) : nil)
+        // As root the limit does not bind root itself (CAP_SYS_RESOURCE): run as an unprivileged
+        // user, as the agent does. Not nobody: the limit counts every process of the user, and
+        // other tests run their plugins as nobody at the same time.
+        var inv = PluginInvocation(argv: [p], environment: Self.env, timeout: .seconds(20), user: getuid() == 0 ? (64_999, 64_999) : nil)
         inv.limits.processes = 40
         let r = PluginRunner.run(inv)
         // The shell lists the background jobs it could start (a builtin: no fork needed) when it
