@@ -79,7 +79,9 @@ public struct DeliveryService: Service {
                     applied = config.channels
                 }
                 tracker?.progress("delivery")
-                if delivery.hasUnsaved {
+                // Also while health still reports a failed write: an unsaved message may have
+                // been written by a hand-over meanwhile, and only this clears the report.
+                if delivery.hasUnsaved || state.current.outboxWriteError != nil {
                     let (left, error) = delivery.persistUnsaved()
                     if left == 0 {
                         state.recordOutboxWrite(error: nil)
