@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "VitalsCore", swiftSettings: strict),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "VitalsConfig", dependencies: ["VitalsCore", "CYAML"], swiftSettings: strict),
-        .target(name: "VitalsProcFS", dependencies: ["VitalsCore"], swiftSettings: strict),
+        .target(name: "VitalsProcFS", dependencies: ["VitalsCore", "CHost"], swiftSettings: strict),
         .target(name: "VitalsSamplers", dependencies: ["VitalsCore", "VitalsProcFS"], swiftSettings: strict),
         // The plugin runner's process start (vfork + limits + execve), in C: see Sources/CSpawn.
         .target(name: "CSpawn"),

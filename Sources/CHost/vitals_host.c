@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <time.h>
 #include <unistd.h>
 #include <systemd/sd-bus.h>
@@ -139,4 +141,10 @@ int setpriority(__priority_which_t which, id_t who, int prio) {
         errno = EACCES;
     }
     return (int)r;
+}
+
+int vitals_fd_on_procfs(int fd) {
+    struct statfs s;
+    if (fstatfs(fd, &s) != 0) return 0;
+    return s.f_type == PROC_SUPER_MAGIC;
 }

@@ -58,10 +58,14 @@ struct ConfigDecoder {
                 "\(Units.formatDuration(c.disk.statvfsTimeout)) must be shorter than interval \(Units.formatDuration(c.interval)) so a hung mount cannot delay a cycle"
             )
         }
-        if let n = f["file_handles"], let ff = fields(n, "file_handles", known: ["top_processes"]),
-            let v = ff["top_processes"], let i = integer(v, "file_handles.top_processes", 0...100)
-        {
-            c.fileHandles.topProcesses = i
+        if let n = f["file_handles"], let ff = fields(n, "file_handles", known: ["top_processes", "scan_interval"]) {
+            if let v = ff["top_processes"], let i = integer(v, "file_handles.top_processes", 0...100) {
+                c.fileHandles.topProcesses = i
+            }
+            // A process nearing its limit must still be seen within a few minutes.
+            if let v = ff["scan_interval"], let d = duration(v, "file_handles.scan_interval", atLeast: .seconds(1), atMost: .seconds(600)) {
+                c.fileHandles.scanInterval = d
+            }
         }
         if let n = f["alerts"], let af = fields(n, "alerts", known: Self.alertKeys) {
             decodeAlerts(af, into: &c.alerts)

@@ -20,6 +20,7 @@ public enum ConfigRenderer {
         r.value(1, "disk.statvfs_timeout", Units.formatDuration(c.disk.statvfsTimeout))
         r.section(0, "file_handles")
         r.value(1, "file_handles.top_processes", "\(c.fileHandles.topProcesses)")
+        r.value(1, "file_handles.scan_interval", Units.formatDuration(c.fileHandles.scanInterval))
         r.section(0, "alerts")
         r.section(1, "repeat")
         for key in ["critical", "warning", "unknown", "stale"] {

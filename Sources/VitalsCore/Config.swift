@@ -87,6 +87,9 @@ public struct DiskConfig: Sendable, Equatable {
 public struct FileHandleConfig: Sendable, Equatable {
     /// The processes closest to their RLIMIT_NOFILE that are reported (0 turns the per-process scan off).
     public var topProcesses = 5
+    /// How often every process is scanned to find the top ones (at least the sampling interval);
+    /// between scans only the top processes are counted again, every cycle.
+    public var scanInterval: Duration = .seconds(30)
 
     public init() {}
 }

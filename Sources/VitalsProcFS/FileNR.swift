@@ -7,12 +7,15 @@ public struct FileNR: Sendable, Equatable {
     public var maximum: UInt64
 
     /// Parses /proc/sys/fs/file-nr text.
-    public init(parsing text: String) throws(VitalsError) {
-        let f = Scan.fields(Scan.lines(text).first ?? [])
+    public init(parsing text: String) throws(VitalsError) { try self.init(bytes: Array(text.utf8)[...]) }
+
+    /// Parses /proc/sys/fs/file-nr bytes.
+    public init(bytes: ArraySlice<UInt8>) throws(VitalsError) {
+        let f = Scan.fields(Scan.lines(bytes).first ?? [])
         guard f.count == 3, let a = Scan.uint(f[f.startIndex]), let u = Scan.uint(f[f.startIndex + 1]),
             let m = Scan.uint(f[f.startIndex + 2])
         else {
-            throw .parse("/proc/sys/fs/file-nr", "expected 3 numbers (allocated, unused, max), got \"\(text.trimmingNewlines)\"")
+            throw .parse("/proc/sys/fs/file-nr", "expected 3 numbers (allocated, unused, max), got \"\(Scan.string(bytes).trimmingNewlines)\"")
         }
         allocated = a
         unused = u

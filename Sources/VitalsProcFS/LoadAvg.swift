@@ -7,8 +7,11 @@ public struct LoadAvg: Sendable, Equatable {
     public var threads: Int
 
     /// Parses /proc/loadavg text.
-    public init(parsing text: String) throws(VitalsError) {
-        let f = Scan.fields(Scan.lines(text).first ?? [])
+    public init(parsing text: String) throws(VitalsError) { try self.init(bytes: Array(text.utf8)[...]) }
+
+    /// Parses /proc/loadavg bytes.
+    public init(bytes: ArraySlice<UInt8>) throws(VitalsError) {
+        let f = Scan.fields(Scan.lines(bytes).first ?? [])
         guard f.count >= 3 else { throw .parse("/proc/loadavg", "expected 3 load fields, found \(f.count)") }
         var loads: [Double] = []
         for i in 0..<3 {

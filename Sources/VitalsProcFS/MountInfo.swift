@@ -22,10 +22,13 @@ public struct MountInfoEntry: Sendable, Equatable {
 public struct MountInfo: Sendable, Equatable {
     public var entries: [MountInfoEntry]
 
-    public init(parsing text: String) throws(VitalsError) {
+    public init(parsing text: String) throws(VitalsError) { try self.init(bytes: Array(text.utf8)[...]) }
+
+    /// Parses /proc/self/mountinfo bytes.
+    public init(bytes: ArraySlice<UInt8>) throws(VitalsError) {
         var entries: [MountInfoEntry] = []
         var number = 0
-        for line in Scan.lines(text) {
+        for line in Scan.lines(bytes) {
             number += 1
             let f = Scan.fields(line)
             guard let dash = f.firstIndex(where: { $0.count == 1 && $0.first == 0x2D }), dash >= f.startIndex + 6,

@@ -57,10 +57,13 @@ public struct ProcStat: Sendable, Equatable {
     public var cores: [(cpu: Int, times: CPUTimes)]
 
     /// Parses /proc/stat text; throws when the aggregate `cpu` line is missing or malformed.
-    public init(parsing text: String) throws(VitalsError) {
+    public init(parsing text: String) throws(VitalsError) { try self.init(bytes: Array(text.utf8)[...]) }
+
+    /// Parses /proc/stat bytes (read into a reused buffer: no String per cycle).
+    public init(bytes: ArraySlice<UInt8>) throws(VitalsError) {
         var total: CPUTimes?
         var cores: [(cpu: Int, times: CPUTimes)] = []
-        for line in Scan.lines(text) where Scan.hasPrefix(line, "cpu") {
+        for line in Scan.lines(bytes) where Scan.hasPrefix(line, "cpu") {
             let f = Scan.fields(line)
             guard f.count >= 5 else { throw .parse("/proc/stat", "cpu line has \(f.count - 1) fields, expected at least 4") }
             var v = [UInt64](repeating: 0, count: 10)

@@ -4,9 +4,15 @@ enum Scan {
     typealias Bytes = ArraySlice<UInt8>
 
     /// The lines of a text, without their newline; empty lines are skipped.
-    static func lines(_ text: String) -> [Bytes] {
-        let all = Array(text.utf8)[...]
-        return all.split(separator: 0x0A, omittingEmptySubsequences: true)
+    static func lines(_ text: String) -> [Bytes] { lines(Array(text.utf8)[...]) }
+
+    /// The lines of a file's bytes, without their newline; empty lines are skipped.
+    static func lines(_ bytes: Bytes) -> [Bytes] { bytes.split(separator: 0x0A, omittingEmptySubsequences: true) }
+
+    /// True when `s` is exactly the bytes of `word` (no String is built).
+    static func equals(_ s: Bytes, _ word: StaticString) -> Bool {
+        guard s.count == word.utf8CodeUnitCount else { return false }
+        return word.withUTF8Buffer { w in s.elementsEqual(w) }
     }
 
     /// Whitespace-separated fields (spaces and tabs).

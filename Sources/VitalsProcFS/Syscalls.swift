@@ -1,3 +1,4 @@
+import CHost
 public import VitalsCore
 
 #if canImport(Glibc)
@@ -142,7 +143,34 @@ public enum Syscalls {
         e.osError == EOPNOTSUPP
     }
 
-    private static func ioError(_ path: String, _ what: String, _ code: Int32) -> VitalsError {
+    /// Reads a whole file from offset 0 with pread until it returns 0, into the reused `buffer`
+    /// (it only grows); returns the length. A file longer than `maxBytes` is refused.
+    public static func preadAll(_ fd: Int32, path: String, into buffer: inout [UInt8], maxBytes: Int) throws(VitalsError) -> Int {
+        if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
+        var length = 0
+        while true {
+            if buffer.count - length < 1024 { buffer += [UInt8](repeating: 0, count: buffer.count) }
+            var got = 0
+            var readError: Int32 = 0
+            buffer.withUnsafeMutableBytes { p in
+                repeat {
+                    got = pread(fd, p.baseAddress! + length, p.count - length, off_t(length))
+                    readError = got < 0 ? errno : 0
+                } while got < 0 && readError == EINTR
+            }
+            if got < 0 { throw ioError(path, "cannot read", readError) }
+            if got == 0 { return length }
+            length += got
+            if length > maxBytes { throw VitalsError(.io, "\(path) is over \(Units.formatBytes(Double(maxBytes)))") }
+        }
+    }
+
+    /// True when the descriptor is on procfs (statfs magic PROC_SUPER_MAGIC).
+    public static func isOnProcfs(_ fd: Int32) -> Bool {
+        vitals_fd_on_procfs(fd) == 1
+    }
+
+    static func ioError(_ path: String, _ what: String, _ code: Int32) -> VitalsError {
         VitalsError(.io, "\(path): \(what)", cause: errnoText(code), osError: code)
     }
 }

@@ -14,19 +14,24 @@ public struct VMStat: Sendable, Equatable {
     }
 
     /// Parses /proc/vmstat text; throws when pswpin is missing (every kernel with swap support has it).
-    public init(parsing text: String) throws(VitalsError) {
+    public init(parsing text: String) throws(VitalsError) { try self.init(bytes: Array(text.utf8)[...]) }
+
+    /// Parses /proc/vmstat bytes, building no String per line.
+    public init(bytes: ArraySlice<UInt8>) throws(VitalsError) {
         var pswpin: UInt64?
         var pswpout: UInt64 = 0
         var oom: UInt64?
-        for line in Scan.lines(text) {
+        for line in Scan.lines(bytes) {
             guard let first = line.first, first == 0x70 || first == 0x6F else { continue }  // p, o
             let f = Scan.fields(line)
             guard f.count == 2, let n = Scan.uint(f[f.startIndex + 1]) else { continue }
-            switch Scan.string(f[f.startIndex]) {
-            case "pswpin": pswpin = n
-            case "pswpout": pswpout = n
-            case "oom_kill": oom = n
-            default: break
+            let key = f[f.startIndex]
+            if Scan.equals(key, "pswpin") {
+                pswpin = n
+            } else if Scan.equals(key, "pswpout") {
+                pswpout = n
+            } else if Scan.equals(key, "oom_kill") {
+                oom = n
             }
         }
         guard let pswpin else { throw .parse("/proc/vmstat", "no pswpin line") }

@@ -9,11 +9,12 @@ public final class CPUSampler: Sampler {
     public let name = "cpu"
     private let proc: ProcFSHandle
     private let previous = Mutex<ProcStat?>(nil)
+    private let files = KeptFiles()
 
     public init(proc: ProcFSHandle) { self.proc = proc }
 
     public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
-        let stat = try ProcStat(parsing: proc.procfs.text("stat"))
+        let stat = try files.read(proc.procfs, "stat") { b in try ProcStat(bytes: b) }
         let old = previous.withLock { p in
             defer { p = stat }
             return p

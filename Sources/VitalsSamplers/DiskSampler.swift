@@ -4,11 +4,15 @@ public import VitalsProcFS
 
 /// Space and inodes of every watched mount: mounts from /proc/self/mountinfo chosen by
 /// `MountSelection`, statvfs through the `StatvfsWorker` with a deadline.
+///
+/// mountinfo is kept open and parsed again only when the kernel reports a change of the mount
+/// table (`KeptFile.mountTableChanged`), so a quiet host pays one `poll` per cycle for it.
 public final class DiskSampler: Sampler {
     public let name = "disk"
     private let proc: ProcFSHandle
     private let config: Mutex<(disk: DiskConfig, timeout: Duration)>
     private let worker: StatvfsWorker
+    private let mounts = Mutex<(root: String, file: KeptFile?, selected: [MountInfoEntry]?)>(("", nil, nil))
 
     public init(proc: ProcFSHandle, config: Config, worker: StatvfsWorker) {
         self.proc = proc
@@ -16,11 +20,22 @@ public final class DiskSampler: Sampler {
         self.worker = worker
     }
 
-    public func apply(_ config: Config) { self.config.withLock { $0 = (config.disk, config.effectiveStatvfsTimeout) } }
+    public func apply(_ config: Config) {
+        self.config.withLock { $0 = (config.disk, config.effectiveStatvfsTimeout) }
+        mounts.withLock { $0.selected = nil }
+    }
 
     public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
         let (cfg, timeout) = config.withLock { $0 }
-        let mounts = MountSelection.select(try MountInfo(parsing: proc.procfs.text("self/mountinfo")).entries, config: cfg)
+        let fs = proc.procfs
+        let mounts = try self.mounts.withLock { m throws -> [MountInfoEntry] in
+            if m.root != fs.root || m.file == nil { m = (fs.root, KeptFile(fs.path("self/mountinfo")), nil) }
+            if let selected = m.selected, !m.file!.mountTableChanged() { return selected }
+            let entries = try m.file!.read { b in try MountInfo(bytes: b).entries }
+            let selected = MountSelection.select(entries, config: cfg)
+            m.selected = selected
+            return selected
+        }
         let outcomes = await worker.stat(mounts.map(\.mountPoint), timeout: timeout)
         return .family(\.disks, mounts.map { Self.stats($0, outcomes[$0.mountPoint] ?? .notResponding, timeout: timeout) })
     }

@@ -3,58 +3,79 @@ public import VitalsCore
 import VitalsProcFS
 
 /// File handles: system-wide allocated/max from /proc/sys/fs/file-nr, the processes closest to
-/// their RLIMIT_NOFILE (open entries of /proc/PID/fd against /proc/PID/limits), and vitals' own count.
-/// Processes whose fd directory is not readable (other users' when not root) are counted, not guessed.
+/// their RLIMIT_NOFILE, and vitals' own count.
+///
+/// Every process is scanned once per `file_handles.scan_interval` (30 s by default, or every
+/// cycle when the sampling interval is longer) by `ProcessScanner`, at one `fstatat` per process
+/// with limits cached; in the cycles between, only the top processes are counted again, so their
+/// figures stay current while the cost of the full scan, which grows with the host, is paid
+/// less often. A process that nears its limit is found within one scan interval.
 public final class FileHandleSampler: Sampler {
     public let name = "file_handles"
     private let proc: ProcFSHandle
-    private let top: Mutex<Int>
-    private let buffer = Mutex<[UInt8]>([])
+    private let settings: Mutex<FileHandleConfig>
+    private let state = Mutex(State())
 
-    public init(proc: ProcFSHandle, top: Int) {
-        self.proc = proc
-        self.top = Mutex(top)
+    private struct State {
+        var root = ""
+        var scanner: ProcessScanner?
+        var fileNR: KeptFile?
+        var lastScan: ContinuousClock.Instant?
+        var top: [ProcessFDs] = []
+        var unreadable = 0
     }
 
-    public func apply(_ config: Config) { top.withLock { $0 = config.fileHandles.topProcesses } }
+    public init(proc: ProcFSHandle, config: FileHandleConfig) {
+        self.proc = proc
+        self.settings = Mutex(config)
+    }
+
+    /// A sampler that scans every cycle (tests).
+    public convenience init(proc: ProcFSHandle, top: Int) {
+        var c = FileHandleConfig()
+        c.topProcesses = top
+        c.scanInterval = .zero
+        self.init(proc: proc, config: c)
+    }
+
+    public func apply(_ config: Config) {
+        settings.withLock { $0 = config.fileHandles }
+        state.withLock { $0.lastScan = nil }
+    }
 
     public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
         let fs = proc.procfs
-        let nr = try FileNR(parsing: fs.text("sys/fs/file-nr"))
-        let limit = top.withLock { $0 }
-        var candidates: [ProcessFDs] = []
-        var unreadable = 0
-        if limit > 0 {
-            let pids = try Syscalls.listNumericEntries(fs.root)
-            buffer.withLock { buf in
-                for pid in pids {
-                    let open: Int
-                    do {
-                        open = try Syscalls.countEntries(fs.path("\(pid)/fd"))
-                    } catch let e as VitalsError {
-                        if Syscalls.isPermissionError(e) { unreadable += 1 }
-                        continue
-                    } catch {
-                        continue
-                    }
-                    guard let bytes = try? fs.bytes("\(pid)/limits", buffer: &buf),
-                        let lim = try? OpenFilesLimit(bytes: bytes)
-                    else { continue }
-                    candidates.append(ProcessFDs(pid: pid, name: "", open: open, limit: lim.soft))
-                }
+        let config = settings.withLock { $0 }
+        return try state.withLock { s throws -> SamplerOutput in
+            if s.root != fs.root || s.scanner == nil || s.fileNR == nil {
+                s = State()
+                s.root = fs.root
+                s.scanner = ProcessScanner(root: fs.root)
+                s.fileNR = KeptFile(fs.path("sys/fs/file-nr"))
             }
+            let nr = try s.fileNR!.read { try FileNR(bytes: $0) }
+            let scanner = s.scanner!
+            let limit = config.topProcesses
+            if limit > 0 {
+                // Half a cycle of slack: a scan due "at" this cycle is not put off to the next.
+                let due = s.lastScan.map { $0.duration(to: instant) >= config.scanInterval - .milliseconds(500) } ?? true
+                if due {
+                    let (found, summary) = try scanner.scan(top: limit)
+                    s.top = scanner.names(found)
+                    s.unreadable = summary.unreadable
+                    s.lastScan = instant
+                } else {
+                    s.top = scanner.remeasure(s.top)
+                }
+            } else {
+                s.top = []
+            }
+            var stats = FileHandleStats(
+                allocated: Double(nr.allocated), maximum: Double(nr.maximum), topProcesses: s.top,
+                ownOpen: scanner.ownCount(), unreadableProcesses: s.unreadable)
+            if limit == 0 { stats.processScan = false }
+            stats.fdCountMethod = scanner.method?.rawValue
+            return .family(\.fileHandles, stats)
         }
-        candidates.sort { ($0.usedPercent, $0.open) > ($1.usedPercent, $1.open) }
-        var topList = Array(candidates.prefix(limit))
-        for i in topList.indices {
-            let comm = (try? fs.text("\(topList[i].pid)/comm")) ?? "?"
-            topList[i].name = String(comm.split(separator: "\n").first ?? "?")
-        }
-        let own = (try? Syscalls.countEntries(fs.path("self/fd"))) ?? 0
-        var stats = FileHandleStats(
-            allocated: Double(nr.allocated), maximum: Double(nr.maximum), topProcesses: topList, ownOpen: own,
-            unreadableProcesses: unreadable)
-        if limit == 0 { stats.processScan = false }
-        return .family(\.fileHandles, stats)
     }
 }

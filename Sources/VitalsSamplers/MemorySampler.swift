@@ -7,13 +7,14 @@ public final class MemorySampler: Sampler {
     public let name = "memory"
     private let proc: ProcFSHandle
     private let previous = Mutex<(VMStat, ContinuousClock.Instant)?>(nil)
+    private let files = KeptFiles()
 
     public init(proc: ProcFSHandle) { self.proc = proc }
 
     public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
         let fs = proc.procfs
-        let mem = try MemInfo(parsing: fs.text("meminfo"))
-        let vm = try VMStat(parsing: fs.text("vmstat"))
+        let mem = try files.read(fs, "meminfo") { b in try MemInfo(bytes: b) }
+        let vm = try files.read(fs, "vmstat") { b in try VMStat(bytes: b) }
         let old = previous.withLock { p in
             defer { p = (vm, instant) }
             return p

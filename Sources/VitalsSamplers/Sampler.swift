@@ -45,7 +45,7 @@ public func standardSamplers(config: Config, proc: ProcFSHandle, statvfs: Statvf
         MemorySampler(proc: proc),
         LoadSampler(proc: proc),
         PressureSampler(proc: proc),
-        FileHandleSampler(proc: proc, top: config.fileHandles.topProcesses),
+        FileHandleSampler(proc: proc, config: config.fileHandles),
         DiskSampler(proc: proc, config: config, worker: statvfs),
     ]
 }

@@ -203,6 +203,16 @@ import VitalsTestKit
         #expect((try? ConfigLoader.load(text: "interval: 2s\n", name: "v.yaml"))?.config.effectiveStatvfsTimeout == .seconds(1))
     }
 
+    @Test func theProcessScanIntervalIsBounded() throws {
+        let c = try ConfigLoader.load(text: "file_handles:\n  scan_interval: 1m\n", name: "v.yaml").config
+        #expect(c.fileHandles.scanInterval == .seconds(60))
+        #expect(c.fileHandles.topProcesses == 5)
+        let e = #expect(throws: ConfigErrors.self) {
+            try ConfigLoader.load(text: "file_handles:\n  scan_interval: 1h\n", name: "v.yaml")
+        }
+        #expect(e?.description.hasPrefix("v.yaml:2:18: file_handles.scan_interval: expected a duration from 1s to 10m") == true)
+    }
+
     @Test func showMarksSourcesAndRoundTrips() throws {
         let loaded = try ConfigLoader.load(text: "interval: 20s\n", name: "v.yaml", environment: ["VITALS_LOG__LEVEL": "debug"])
         let shown = ConfigRenderer.render(loaded)

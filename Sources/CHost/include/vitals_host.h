@@ -25,4 +25,8 @@ int vitals_timedated_ntp(int *synchronized, int *ntp_service, char *buf, size_t 
 /// (/run/systemd/timesync/synchronized), or -1 when the file is not there.
 long vitals_timesyncd_synchronized_age(void);
 
+/// 1 when the descriptor is on procfs (statfs magic PROC_SUPER_MAGIC), 0 when not or unknown
+/// (fstatfs is not in Swift's Glibc module).
+int vitals_fd_on_procfs(int fd);
+
 #endif

@@ -83,6 +83,8 @@ public struct FileHandleStats: Sendable, Codable, Equatable {
     public var unreadableProcesses: Int
     /// False when the per-process scan is off (`file_handles.top_processes: 0`); nil means on.
     public var processScan: Bool?
+    /// How the scan counts a process's descriptors: `stat_size` (Linux 6.2+) or `listing`.
+    public var fdCountMethod: String?
 
     public init(
         allocated: Double, maximum: Double, topProcesses: [ProcessFDs], ownOpen: Int, unreadableProcesses: Int
@@ -102,6 +104,7 @@ public struct FileHandleStats: Sendable, Codable, Equatable {
         case ownOpen = "own_open"
         case unreadableProcesses = "unreadable_processes"
         case processScan = "process_scan"
+        case fdCountMethod = "fd_count_method"
     }
 }
 
