@@ -37,7 +37,9 @@ let package = Package(
         // OpenSSL from Debian (libssl-dev to build, libssl3 to run): security updates come with
         // apt, and no TLS library is compiled into the binary (swift-nio-ssl vendored BoringSSL:
         // half of a clean build's compile steps and megabytes of the binary). See Sources/CTLS.
-        .target(name: "CTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        // OpenSSL is loaded with dlopen when the first TLS context is made, so an agent without a
+        // TLS channel never maps it (issue 17); the headers still type-check every call.
+        .target(name: "CTLS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "VitalsPlugins", dependencies: ["VitalsCore", "CSpawn", "CHost"], swiftSettings: strict),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(

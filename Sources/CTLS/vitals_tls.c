@@ -4,9 +4,89 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <arpa/inet.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * OpenSSL is loaded on first use (dlopen of libssl.so.3, which brings libcrypto.so.3), not linked:
+ * an agent without an HTTPS or TLS channel never maps or relocates the two libraries (1.3 MiB of
+ * its resident memory, and the dynamic linker's work at every start of every vitals command).
+ * Each function below is called through a pointer of the header's own type, so the compiler still
+ * checks every call against the installed headers; the #defines route the calls (and the calls
+ * hidden in OpenSSL's macros, such as SSL_set_tlsext_host_name -> SSL_ctrl) to the pointers.
+ */
+#define VITALS_TLS_FUNCTIONS(X)                                                                                \
+    X(ERR_clear_error) X(ERR_get_error) X(ERR_peek_error) X(ERR_error_string_n) X(TLS_client_method)          \
+    X(SSL_CTX_new) X(SSL_CTX_ctrl) X(SSL_CTX_set_verify) X(SSL_CTX_load_verify_locations)                      \
+    X(SSL_CTX_set_default_verify_paths) X(SSL_CTX_free) X(SSL_new) X(SSL_free) X(SSL_ctrl) X(SSL_set1_host)    \
+    X(SSL_get0_param) X(X509_VERIFY_PARAM_set1_ip_asc) X(SSL_set_bio) X(SSL_set_connect_state) X(BIO_new)     \
+    X(BIO_s_mem) X(BIO_free) X(BIO_ctrl) X(BIO_write) X(BIO_read) X(BIO_ctrl_pending) X(SSL_do_handshake)     \
+    X(SSL_get_error) X(SSL_get_verify_result) X(X509_verify_cert_error_string) X(SSL_read_ex) X(SSL_write_ex) \
+    X(SSL_shutdown)
+
+#define VITALS_TLS_DECLARE(f) static __typeof__(&f) vt_##f;
+VITALS_TLS_FUNCTIONS(VITALS_TLS_DECLARE)
+
+#define ERR_clear_error vt_ERR_clear_error
+#define ERR_get_error vt_ERR_get_error
+#define ERR_peek_error vt_ERR_peek_error
+#define ERR_error_string_n vt_ERR_error_string_n
+#define TLS_client_method vt_TLS_client_method
+#define SSL_CTX_new vt_SSL_CTX_new
+#define SSL_CTX_ctrl vt_SSL_CTX_ctrl
+#define SSL_CTX_set_verify vt_SSL_CTX_set_verify
+#define SSL_CTX_load_verify_locations vt_SSL_CTX_load_verify_locations
+#define SSL_CTX_set_default_verify_paths vt_SSL_CTX_set_default_verify_paths
+#define SSL_CTX_free vt_SSL_CTX_free
+#define SSL_new vt_SSL_new
+#define SSL_free vt_SSL_free
+#define SSL_ctrl vt_SSL_ctrl
+#define SSL_set1_host vt_SSL_set1_host
+#define SSL_get0_param vt_SSL_get0_param
+#define X509_VERIFY_PARAM_set1_ip_asc vt_X509_VERIFY_PARAM_set1_ip_asc
+#define SSL_set_bio vt_SSL_set_bio
+#define SSL_set_connect_state vt_SSL_set_connect_state
+#define BIO_new vt_BIO_new
+#define BIO_s_mem vt_BIO_s_mem
+#define BIO_free vt_BIO_free
+#define BIO_ctrl vt_BIO_ctrl
+#define BIO_write vt_BIO_write
+#define BIO_read vt_BIO_read
+#define BIO_ctrl_pending vt_BIO_ctrl_pending
+#define SSL_do_handshake vt_SSL_do_handshake
+#define SSL_get_error vt_SSL_get_error
+#define SSL_get_verify_result vt_SSL_get_verify_result
+#define X509_verify_cert_error_string vt_X509_verify_cert_error_string
+#define SSL_read_ex vt_SSL_read_ex
+#define SSL_write_ex vt_SSL_write_ex
+#define SSL_shutdown vt_SSL_shutdown
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static char load_error[400];
+static int load_done;
+
+static void load_openssl(void) {
+    void *h = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        const char *why = dlerror();
+        snprintf(load_error, sizeof load_error, "cannot load OpenSSL (libssl.so.3: %s): install the libssl3 package",
+                 why != NULL ? why : "not found");
+        return;
+    }
+#define VITALS_TLS_LOAD(f)                                                                                     \
+    vt_##f = (__typeof__(vt_##f))dlsym(h, #f);                                                                 \
+    if (vt_##f == NULL) {                                                                                      \
+        snprintf(load_error, sizeof load_error, "libssl.so.3 has no %s: install libssl3 3.0 or later", #f);  \
+        return;                                                                                                \
+    }
+    VITALS_TLS_FUNCTIONS(VITALS_TLS_LOAD)
+    load_done = 1;
+}
+
+int vitals_tls_loaded(void) { return load_done; }
 
 struct vitals_tls {
     SSL *ssl;
@@ -24,6 +104,11 @@ static void reason(char *out, size_t len, const char *what) {
 }
 
 void *vitals_tls_context_new(const char *ca_file, char *err, size_t errlen) {
+    pthread_once(&load_once, load_openssl);
+    if (!load_done) {
+        snprintf(err, errlen, "%s", load_error);
+        return NULL;
+    }
     ERR_clear_error();
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL) {

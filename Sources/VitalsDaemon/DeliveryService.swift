@@ -6,7 +6,9 @@ public import VitalsNotify
 
 /// Delivers what the outbox holds: every channel's head message through its notifier, one at a
 /// time per channel (order kept), channels in parallel; retries, breakers and fallbacks as
-/// `Delivery` decides. Wakes when a message is queued and at least every 250 ms. Alertmanager
+/// `Delivery` decides. Wakes when a message is queued or an attempt ends, and once a second for
+/// retries that fall due (four times a second before issue 17: a second is well inside any retry's
+/// jitter, and the idle agent no longer wakes this loop 4 times a second). Alertmanager
 /// channels also get the firing alerts re-posted every `resend_interval`.
 public struct DeliveryService: Service {
     let delivery: Delivery
@@ -33,6 +35,9 @@ public struct DeliveryService: Service {
         (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// How often the loop looks for retries that fell due when nothing else wakes it.
+    public static let tick: Duration = .seconds(1)
+
     /// Asks the loop to look at the outbox now (a message was queued).
     public func poke() { wakeUp.yield() }
 
@@ -53,7 +58,7 @@ public struct DeliveryService: Service {
         await withTaskGroup(of: Void.self) { parts in
             parts.addTask { [clock, wakeUp] in
                 while !Task.isCancelled {
-                    try? await clock.sleep(for: .milliseconds(250))
+                    try? await clock.sleep(for: Self.tick)
                     wakeUp.yield()
                 }
             }
@@ -72,7 +77,7 @@ public struct DeliveryService: Service {
         await withDiscardingTaskGroup { tasks in
             for await _ in wake.cancelOnGracefulShutdown() {
                 let config = state.config.notify
-                // The channels change only at a reload; the loop wakes four times a second.
+                // The channels change only at a reload; the loop wakes once a second.
                 if config.channels != applied {
                     await notifiers.update(config.channels, group: group, logger: logger)
                     delivery.configure(config.channels)

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 import VitalsCore
 
 /// A URL as the HTTP channels use it: http or https, host, port, path with query.
@@ -73,12 +74,25 @@ struct HTTPTarget: Sendable, Equatable {
 final class HTTPSender: Sendable {
     let group: any EventLoopGroup
     let connectTimeout: Duration
-    let tls: Result<TLSClientContext, TLSFailure>
+    let caFile: String?
+    /// Made at the first https:// request (loading OpenSSL then), kept for the channel's life.
+    private let context = Mutex<Result<TLSClientContext, TLSFailure>?>(nil)
 
     init(group: any EventLoopGroup, connectTimeout: Duration, caFile: String?) {
         self.group = group
         self.connectTimeout = connectTimeout
-        tls = ClientTLS.context(caFile: caFile)
+        self.caFile = caFile
+    }
+
+    /// The channel's TLS context, made on first use: a channel that only speaks http:// never
+    /// loads OpenSSL.
+    var tls: Result<TLSClientContext, TLSFailure> {
+        context.withLock { c in
+            if let made = c { return made }
+            let made = ClientTLS.context(caFile: caFile)
+            c = made
+            return made
+        }
     }
 
     /// POSTs `body` to `url` with `headers`, waiting at most `timeout` for the whole exchange.

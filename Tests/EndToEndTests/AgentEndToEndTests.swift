@@ -116,6 +116,8 @@ import VitalsTestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let agent = try AgentProcess(arguments: ["--interval", "1s"], dir: dir)
         _ = try agent.waitForCycles(2)
+        // Issue 17: without a TLS channel OpenSSL is never loaded (it is dlopen'ed on first use).
+        #expect(!agent.mapsLibrary("libssl.so") && !agent.mapsLibrary("libcrypto.so"))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: AgentProcess.binary)
         p.arguments = ["status", "--json", "--socket", agent.socket]

@@ -49,6 +49,12 @@ final class AgentProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// True when the running agent has a shared library whose file name starts with `name` mapped.
+    func mapsLibrary(_ name: String) -> Bool {
+        let maps = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/maps", encoding: .utf8)) ?? ""
+        return maps.split(separator: "\n").contains { $0.split(separator: "/").last?.hasPrefix(name) == true }
+    }
+
     /// GET a path over the socket with the binary's own client (`vitals status --json`).
     func get(_ health: Bool = false) throws -> [String: Any] {
         let p = Process()

@@ -277,6 +277,8 @@ import VitalsTestSupport
         }
         func svc() -> [String: Any]? { amAlerts().first { ($0["labels"] as? [String: String])?["check"] == "svc" } }
         #expect(eventually { mails().contains { $0.contains("Subject: [CRITICAL] ") && $0.contains("File not found") } }, "\(agent.stderrText())")
+        // STARTTLS loaded the host's OpenSSL at the first mail.
+        #expect(agent.mapsLibrary("libssl.so.3") && agent.mapsLibrary("libcrypto.so.3"))
         #expect(eventually { svc() != nil }, "Alertmanager has the alert: \(amAlerts())")
         let firstEnd = try #require(svc()?["endsAt"] as? String)
         #expect(eventually(10) { (svc()?["endsAt"] as? String).map { $0 > firstEnd } ?? false }, "re-sent while firing: endsAt moves on")

@@ -8,7 +8,11 @@
 /// its security updates): the caller moves ciphertext between the session and the network, so the
 /// session never touches a socket. OpenSSL types stay inside; Swift sees opaque pointers.
 
-/// A client configuration: peer verification on, TLS 1.2 at least, trusting the system's roots or
+/// 1 once OpenSSL has been loaded (by the first vitals_tls_context_new), 0 before or when it
+/// could not be.
+int vitals_tls_loaded(void);
+
+/// A client configuration (the first call loads OpenSSL; when that fails, NULL with the reason): peer verification on, TLS 1.2 at least, trusting the system's roots or
 /// only those in `ca_file` (PEM) when given. NULL on failure, with the reason in err.
 void *vitals_tls_context_new(const char *ca_file, char *err, size_t errlen);
 void vitals_tls_context_free(void *ctx);

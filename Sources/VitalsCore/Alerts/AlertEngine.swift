@@ -58,32 +58,19 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
         /// the state file and the messages), set together by `mark` so the two never disagree.
         enum Timed {
             case problemSince, lastNotified, indefiniteSince, escalationStart, okSince
-
-            var instant: WritableKeyPath<Record, Instant?> {
-                switch self {
-                case .problemSince: \.problemSince
-                case .lastNotified: \.lastNotified
-                case .indefiniteSince: \.indefiniteSince
-                case .escalationStart: \.escalationStart
-                case .okSince: \.okSince
-                }
-            }
-
-            var wall: WritableKeyPath<PersistedAlert, Double?> {
-                switch self {
-                case .problemSince: \.problemSinceWall
-                case .lastNotified: \.lastNotifiedWall
-                case .indefiniteSince: \.indefiniteSinceWall
-                case .escalationStart: \.escalationStartWall
-                case .okSince: \.okSinceWall
-                }
-            }
         }
 
         /// Sets one moment on both clocks (nil clears both).
+        /// (A switch, not key paths: in this generic type a key path is built at run time on every
+        /// call, which was the alert stage's largest cost per cycle; issue 17.)
         mutating func mark(_ t: Timed, _ at: (instant: Instant, wall: Double)?) {
-            self[keyPath: t.instant] = at?.instant
-            alert[keyPath: t.wall] = at?.wall
+            switch t {
+            case .problemSince: (problemSince, alert.problemSinceWall) = (at?.instant, at?.wall)
+            case .lastNotified: (lastNotified, alert.lastNotifiedWall) = (at?.instant, at?.wall)
+            case .indefiniteSince: (indefiniteSince, alert.indefiniteSinceWall) = (at?.instant, at?.wall)
+            case .escalationStart: (escalationStart, alert.escalationStartWall) = (at?.instant, at?.wall)
+            case .okSince: (okSince, alert.okSinceWall) = (at?.instant, at?.wall)
+            }
         }
     }
 

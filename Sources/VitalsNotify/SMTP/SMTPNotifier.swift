@@ -1,4 +1,5 @@
 public import NIOCore
+import Synchronization
 public import VitalsCore
 
 /// Sends a message as mail: each server of the failover list in turn until one takes it. TLS is
@@ -7,12 +8,24 @@ public import VitalsCore
 public final class SMTPNotifier: Notifier {
     let settings: SMTPSettings
     let group: any EventLoopGroup
-    let tls: Result<TLSClientContext, TLSFailure>?
+    /// Made at the first delivery (loading OpenSSL then), kept for the channel's life.
+    private let context = Mutex<Result<TLSClientContext, TLSFailure>?>(nil)
 
     public init(settings: SMTPSettings, group: any EventLoopGroup) {
         self.settings = settings
         self.group = group
-        tls = settings.tls == .none ? nil : ClientTLS.context(caFile: settings.caFile)
+    }
+
+    /// The channel's TLS context, nil for `tls: none`; made on first use, so an agent whose mail
+    /// is never sent never loads OpenSSL.
+    var tls: Result<TLSClientContext, TLSFailure>? {
+        guard settings.tls != .none else { return nil }
+        return context.withLock { c in
+            if let made = c { return made }
+            let made = ClientTLS.context(caFile: settings.caFile)
+            c = made
+            return made
+        }
     }
 
     public func deliver(_ m: OutgoingMessage) async -> DeliveryOutcome {
