@@ -29,12 +29,14 @@ public enum Agent {
     /// `containRuns` makes the process a child subreaper that kills whatever a plugin run leaves
     /// behind (`RunContainment`): every child of the agent is a plugin run, so any other child is
     /// an orphan to kill. A test process has children of its own and runs the agent without it.
+    /// `releaseStartupPages` hands the executable's start-up pages back to the kernel after the
+    /// first cycles (`StartupPages`); a test process keeps its own.
     public static func run(
         loaded: LoadedConfig, load: @escaping @Sendable () throws(ConfigErrors) -> LoadedConfig, logger: Logger,
         socketPath: String, stateDirectory: String? = nil, inheritedSocket: SocketActivation.Inherited? = nil,
         logFlush: (@Sendable (_ final: Bool) -> Void)? = nil, maxCycles: UInt64? = nil,
         clock: AgentClock = .system, shutdownSignals: [UnixSignal] = [.sigterm, .sigint], containRuns: Bool = true,
-        started: (@Sendable (Running) -> Void)? = nil
+        releaseStartupPages: Bool = true, started: (@Sendable (Running) -> Void)? = nil
     ) async throws {
         let notifier = SystemdNotifier()
         // Every child of the agent is a plugin run: what a run leaves behind dies with it.
@@ -137,7 +139,7 @@ public enum Agent {
         let alerting = AlertService(results: cycleResults, dispatcher: alerts, tracker: tracker, sources: sources, notifier: notifier)
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, clock: clock, maxCycles: maxCycles,
-            tracker: tracker, results: cycleResults, restored: restored)
+            tracker: tracker, results: cycleResults, restored: restored, releaseStartupPages: releaseStartupPages)
         let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),

@@ -24,13 +24,20 @@ public struct SamplingService: Service {
 
     /// The longest a healthy sampling loop stays silent: as long as its results stay fresh.
     public static func deadline(_ config: Config) -> Duration { config.cycleStaleAfter }
+    let releaseStartupPages: Bool
 
-    /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests).
+    /// The cycles after which start-up counts as over and its pages are handed back.
+    public static let startupCycles: UInt64 = 3
+
+    /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests);
+    /// `releaseStartupPages` hands the executable's start-up pages back after `startupCycles`
+    /// (`StartupPages`; off where the agent runs inside another program, such as a test).
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
         clock: AgentClock, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
-        results: CycleResults? = nil, restored: [CheckKey: Severity] = [:]
+        results: CycleResults? = nil, restored: [CheckKey: Severity] = [:], releaseStartupPages: Bool = false
     ) {
+        self.releaseStartupPages = releaseStartupPages
         self.restored = restored
         self.tracker = tracker
         self.results = results
@@ -79,6 +86,8 @@ public struct SamplingService: Service {
             // Without an alert stage, sampling keeps STATUS= itself.
             let line = StatusLine.text(statuses, took: took)
             if number == 1 { notifier.ready(status: line) } else if results == nil { notifier.status(line) }
+            // Start-up is over once a few cycles have gone through every stage (issue 17).
+            if number == Self.startupCycles && releaseStartupPages { StartupPages.release() }
             results?.publish(CycleResult(snapshot: snapshot, statuses: statuses, config: config, endedAt: ended, wall: wall, took: took))
             tracker?.register("sampling", deadline: Self.deadline(state.config))
             tracker?.progress("sampling")

@@ -37,7 +37,7 @@ final class InProcessAgent: Sendable {
             try await Agent.run(
                 loaded: loaded, load: { loaded }, logger: logger, socketPath: dir + "/vitals.sock", stateDirectory: dir + "/state",
                 // Not a subreaper: this process's other children belong to other tests.
-                clock: time.clock, shutdownSignals: [], containRuns: false, started: { r in box.withLock { $0 = r } })
+                clock: time.clock, shutdownSignals: [], containRuns: false, releaseStartupPages: false, started: { r in box.withLock { $0 = r } })
         }
         let running = try await waitFor("the agent starts") { box.withLock { $0 } }
         let agent = InProcessAgent(time: time, dir: dir, proc: proc, logs: logs, running: running, task: task)
