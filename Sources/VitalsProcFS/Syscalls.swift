@@ -28,6 +28,14 @@ public enum Syscalls {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ioError(path, "cannot open", errno) }
         defer { close(fd) }
+        return try readAll(path, into: &buffer, maxBytes: maxBytes) { p, count, _ in read(fd, p, count) }
+    }
+
+    /// The loop `readFile` and `preadAll` share: reads at the end of what is there until a read
+    /// returns 0, growing `buffer` (never shrinking it); EINTR is retried.
+    private static func readAll(
+        _ path: String, into buffer: inout [UInt8], maxBytes: Int, _ readAt: (UnsafeMutableRawPointer, Int, Int) -> Int
+    ) throws(VitalsError) -> Int {
         if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
         var length = 0
         while true {
@@ -36,7 +44,7 @@ public enum Syscalls {
             var readError: Int32 = 0
             buffer.withUnsafeMutableBytes { p in
                 repeat {
-                    got = read(fd, p.baseAddress! + length, p.count - length)
+                    got = readAt(p.baseAddress! + length, p.count - length, length)
                     readError = got < 0 ? errno : 0
                 } while got < 0 && readError == EINTR
             }
@@ -146,23 +154,7 @@ public enum Syscalls {
     /// Reads a whole file from offset 0 with pread until it returns 0, into the reused `buffer`
     /// (it only grows); returns the length. A file longer than `maxBytes` is refused.
     public static func preadAll(_ fd: Int32, path: String, into buffer: inout [UInt8], maxBytes: Int) throws(VitalsError) -> Int {
-        if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
-        var length = 0
-        while true {
-            if buffer.count - length < 1024 { buffer += [UInt8](repeating: 0, count: buffer.count) }
-            var got = 0
-            var readError: Int32 = 0
-            buffer.withUnsafeMutableBytes { p in
-                repeat {
-                    got = pread(fd, p.baseAddress! + length, p.count - length, off_t(length))
-                    readError = got < 0 ? errno : 0
-                } while got < 0 && readError == EINTR
-            }
-            if got < 0 { throw ioError(path, "cannot read", readError) }
-            if got == 0 { return length }
-            length += got
-            if length > maxBytes { throw VitalsError(.io, "\(path) is over \(Units.formatBytes(Double(maxBytes)))") }
-        }
+        try readAll(path, into: &buffer, maxBytes: maxBytes) { p, count, offset in pread(fd, p, count, off_t(offset)) }
     }
 
     /// True when the descriptor is on procfs (statfs magic PROC_SUPER_MAGIC).
