@@ -57,7 +57,7 @@ public final class FileHandleSampler: Sampler {
             let scanner = s.scanner!
             let limit = config.topProcesses
             if limit > 0 {
-                // Half a cycle of slack: a scan due "at" this cycle is not put off to the next.
+                // 500 ms of slack: a scan due at this tick is not put off a whole cycle by jitter.
                 let due = s.lastScan.map { $0.duration(to: instant) >= config.scanInterval - .milliseconds(500) } ?? true
                 if due {
                     let (found, summary) = try scanner.scan(top: limit)
