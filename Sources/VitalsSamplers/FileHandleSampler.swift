@@ -58,14 +58,18 @@ public final class FileHandleSampler: Sampler {
             let limit = config.topProcesses
             if limit > 0 {
                 // 500 ms of slack: a scan due at this tick is not put off a whole cycle by jitter.
-                let due = s.lastScan.map { $0.duration(to: instant) >= config.scanInterval - .milliseconds(500) } ?? true
+                var due = s.lastScan.map { $0.duration(to: instant) >= config.scanInterval - .milliseconds(500) } ?? true
+                if !due {
+                    let again = scanner.remeasure(s.top)
+                    // Every process of the last top list has exited (a busy host's short-lived
+                    // ones): scan now rather than report none, which would make process_fds unknown.
+                    if again.isEmpty && !s.top.isEmpty { due = true } else { s.top = again }
+                }
                 if due {
                     let (found, summary) = try scanner.scan(top: limit)
                     s.top = scanner.names(found)
                     s.unreadable = summary.unreadable
                     s.lastScan = instant
-                } else {
-                    s.top = scanner.remeasure(s.top)
                 }
             } else {
                 s.top = []

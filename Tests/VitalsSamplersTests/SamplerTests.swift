@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 import VitalsCore
 import VitalsTestKit
@@ -87,6 +88,29 @@ import VitalsTestKit
         try await s.sample(at: .now).apply(to: &snapshot)
         let p = try #require(snapshot.pressure)
         #expect(p.available == false)
+    }
+
+    /// Issue 17: between full scans only the top processes are counted again; when every one of
+    /// them has exited (short-lived processes on a busy host) the sampler scans at once instead of
+    /// reporting none, which made process_fds unknown until the next scan.
+    @Test func whenTheWholeTopListHasExitedTheSamplerScansAgainAtOnce() async throws {
+        let root = NSTemporaryDirectory() + "vitals-fh-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.copyItem(atPath: Fixtures.path("proc/debian12"), toPath: root)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var config = FileHandleConfig()
+        config.topProcesses = 2
+        let s = FileHandleSampler(proc: ProcFSHandle(root), config: config)  // scan every 30 s
+        let start = ContinuousClock.now
+        var first = HostSnapshot(timestamp: 0, cycle: 1)
+        try await s.sample(at: start).apply(to: &first)
+        #expect(first.fileHandles?.topProcesses.map(\.pid) == [1, 4902])
+        // pid 2 stays (it was third); the two top processes exit.
+        for pid in ["1", "4902"] { try FileManager.default.removeItem(atPath: root + "/" + pid) }
+        var second = HostSnapshot(timestamp: 1, cycle: 2)
+        try await s.sample(at: start.advanced(by: .seconds(1))).apply(to: &second)
+        #expect(second.fileHandles?.topProcesses.map(\.pid) == [2])
+        let obs = FileHandleFamily.observations(second) { _ in .unknown("") }.first { $0.check == BuiltinCheck.processFDs.rawValue }
+        #expect(obs?.reading.value != nil, "\(String(describing: obs))")
     }
 
     @Test func fileHandlesNameTheTopProcesses() async throws {
