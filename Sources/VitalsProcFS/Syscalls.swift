@@ -98,48 +98,8 @@ public enum Syscalls {
         return names
     }
 
-    /// Numeric entries of a directory (the PIDs in /proc), without building strings for others.
-    public static func listNumericEntries(_ path: String) throws(VitalsError) -> [Int32] {
-        guard let dir = opendir(path) else { throw ioError(path, "cannot list", errno) }
-        defer { closedir(dir) }
-        var out: [Int32] = []
-        while let entry = readdir(dir) {
-            let pid: Int32? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                var v: Int32 = 0
-                var n = 0
-                for b in raw {
-                    if b == 0 { break }
-                    guard b >= 0x30 && b <= 0x39 else { return nil }
-                    v = v &* 10 &+ Int32(b - 0x30)
-                    n += 1
-                }
-                return n > 0 ? v : nil
-            }
-            if let pid { out.append(pid) }
-        }
-        return out
-    }
-
-    /// Entries of a directory whose names start with a digit: the open fds of a process in
-    /// /proc/PID/fd (no string is built per entry).
-    public static func countEntries(_ path: String) throws(VitalsError) -> Int {
-        guard let dir = opendir(path) else { throw ioError(path, "cannot list", errno) }
-        defer { closedir(dir) }
-        var n = 0
-        while let entry = readdir(dir) {
-            let digit = withUnsafeBytes(of: entry.pointee.d_name) { raw in raw[0] >= 0x30 && raw[0] <= 0x39 }
-            if digit { n += 1 }
-        }
-        return n
-    }
-
     /// True when the path exists.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-    /// True when a failure of `countEntries`/`readFile` was a permission problem.
-    public static func isPermissionError(_ e: VitalsError) -> Bool {
-        e.osError == EACCES || e.osError == EPERM
-    }
 
     /// True when the error means the file is gone (a process that exited mid-scan).
     public static func isNotFound(_ e: VitalsError) -> Bool {
