@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -141,6 +142,41 @@ int setpriority(__priority_which_t which, id_t who, int prio) {
         errno = EACCES;
     }
     return (int)r;
+}
+
+int vitals_inotify_open(void) {
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int vitals_inotify_watch_dirs(int fd, const char *path) {
+    int wd = inotify_add_watch(fd, path, IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR);
+    return wd < 0 ? -errno : wd;
+}
+
+int vitals_inotify_drain(int fd) {
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    int changed = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) return changed;
+            return -errno;
+        }
+        if (n == 0) return changed;
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *e = (const struct inotify_event *)p;
+            if ((e->mask & (IN_ISDIR | IN_Q_OVERFLOW | IN_IGNORED | IN_DELETE_SELF)) != 0) changed = 1;
+            p += sizeof(struct inotify_event) + e->len;
+        }
+    }
+}
+
+int vitals_fd_regenerates(int fd) {
+    struct statfs s;
+    if (fstatfs(fd, &s) != 0) return 0;
+    return s.f_type == PROC_SUPER_MAGIC || s.f_type == 0x63677270 /* CGROUP2_SUPER_MAGIC */;
 }
 
 int vitals_fd_on_procfs(int fd) {

@@ -9,7 +9,8 @@ struct ConfigDecoder {
     var credentialsDirectory: String? = nil
 
     static let rootKeys = [
-        "interval", "procfs_root", "socket", "log", "disk", "file_handles", "alerts", "channels", "routes", "plugins", "metrics", "thresholds",
+        "interval", "procfs_root", "socket", "log", "disk", "file_handles", "units", "alerts", "channels", "routes", "plugins", "metrics",
+        "thresholds",
     ]
     static let alertKeys = [
         "repeat", "repeat_backoff", "repeat_max", "unknown_after", "resolve_hold", "flapping", "group_wait", "max_alerts_per_hour", "inhibit",
@@ -67,6 +68,19 @@ struct ConfigDecoder {
                 c.fileHandles.scanInterval = d
             }
         }
+        if let n = f["units"], let uf = fields(n, "units", known: ["enabled", "cgroup_root", "max", "exclude"]) {
+            if let v = uf["enabled"], let b = bool(v, "units.enabled") { c.units.enabled = b }
+            if let v = uf["cgroup_root"], let s = absolutePath(v, "units.cgroup_root") { c.units.cgroupRoot = s }
+            if let v = uf["max"], let k = integer(v, "units.max", 1...10_000) { c.units.max = k }
+            if let v = uf["exclude"], let l = stringList(v, "units.exclude") {
+                for (i, g) in l.enumerated() {
+                    if let why = UnitGlob.problem(g) {
+                        issue(v, "units.exclude[\(i)]", "\"\(g)\": \(why); expected a unit name or glob such as user@*.service")
+                    }
+                }
+                c.units.exclude = l.filter { UnitGlob.problem($0) == nil }
+            }
+        }
         if let n = f["alerts"], let af = fields(n, "alerts", known: Self.alertKeys) {
             decodeAlerts(af, into: &c.alerts)
             decodeAlertNotify(af, into: &c.notify)
@@ -96,6 +110,7 @@ struct ConfigDecoder {
                 var known = Self.levelKeys
                 if check == .disk { known += Self.floorKeys }
                 if check.perMount { known.append("mounts") }
+                if check.perUnit { known.append("units") }
                 guard let lf = fields(node, path, known: known) else { continue }
                 let spec = thresholds(lf, path, base: check.defaultSpec, check: check)
                 var mounts: [String: ThresholdSpec] = [:]
@@ -110,7 +125,22 @@ struct ConfigDecoder {
                         mounts[mount] = thresholds(mf, mpath, base: spec, check: check)
                     }
                 }
-                c.thresholds[check.rawValue] = CheckThresholds(spec: spec, mounts: mounts)
+                var units: [UnitOverride] = []
+                if let m = lf["units"], let entries = mapping(m, "\(path).units") {
+                    for (key, value) in entries {
+                        guard let glob = key.scalar, UnitGlob.problem(glob) == nil else {
+                            let why = key.scalar.flatMap(UnitGlob.problem) ?? "not a name"
+                            issue(
+                                key, "\(path).units",
+                                "expected a unit name or glob such as postgresql.service or backup-*.service as key (\(why)), got \(key.shape)")
+                            continue
+                        }
+                        let upath = "\(path).units.\(glob)"
+                        guard let uf = fields(value, upath, known: known.filter { $0 != "units" }) else { continue }
+                        units.append(UnitOverride(pattern: glob, spec: thresholds(uf, upath, base: spec, check: check)))
+                    }
+                }
+                c.thresholds[check.rawValue] = CheckThresholds(spec: spec, mounts: mounts, units: units)
             }
         }
         return c

@@ -21,6 +21,11 @@ public enum ConfigRenderer {
         r.section(0, "file_handles")
         r.value(1, "file_handles.top_processes", "\(c.fileHandles.topProcesses)")
         r.value(1, "file_handles.scan_interval", Units.formatDuration(c.fileHandles.scanInterval))
+        r.section(0, "units")
+        r.value(1, "units.enabled", "\(c.units.enabled)")
+        r.value(1, "units.cgroup_root", c.units.cgroupRoot)
+        r.value(1, "units.max", "\(c.units.max)")
+        r.value(1, "units.exclude", list(c.units.exclude))
         r.section(0, "alerts")
         r.section(1, "repeat")
         for key in ["critical", "warning", "unknown", "stale"] {
@@ -80,6 +85,13 @@ public enum ConfigRenderer {
                 for (mount, s) in t.mounts.sorted(by: { $0.key < $1.key }) {
                     r.section(3, quote(mount))
                     spec(&r, 4, "\(path).mounts.\(mount)", s, check: check, parent: path)
+                }
+            }
+            if check.perUnit && !t.units.isEmpty {
+                r.section(2, "units")
+                for o in t.units {
+                    r.section(3, quote(o.pattern))
+                    spec(&r, 4, "\(path).units.\(o.pattern)", o.spec, check: check, parent: path)
                 }
             }
         }
@@ -158,7 +170,7 @@ public enum ConfigRenderer {
 
     private static func list(_ l: [String]) -> String { "[" + l.map(quote).joined(separator: ", ") + "]" }
     private static func quote(_ s: String) -> String {
-        s.contains(where: { " :#[]{},'\"".contains($0) }) ? "\"\(s)\"" : s
+        s.contains(where: { " :#[]{},'\"".contains($0) }) || s.first.map({ "*&!?@%`|>-".contains($0) }) == true ? "\"\(s)\"" : s
     }
 
     private struct Lines {

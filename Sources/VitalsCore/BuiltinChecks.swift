@@ -16,13 +16,19 @@ public struct BuiltinCheck: Sendable, Hashable, RawRepresentable, CustomStringCo
     public let perMount: Bool
     /// Whether the check's value is a percentage (0-100), so its levels are too.
     public let isPercent: Bool
+    /// Whether the check watches one systemd unit per instance: overrides per unit glob
+    /// (`thresholds.<check>.units`) apply, and its alerts carry a `unit` label.
+    public let perUnit: Bool
 
-    public init(_ name: String, summary: String, defaultSpec: ThresholdSpec, perMount: Bool = false, isPercent: Bool = true) {
+    public init(
+        _ name: String, summary: String, defaultSpec: ThresholdSpec, perMount: Bool = false, isPercent: Bool = true, perUnit: Bool = false
+    ) {
         rawValue = name
         self.summary = summary
         self.defaultSpec = defaultSpec
         self.perMount = perMount
         self.isPercent = isPercent
+        self.perUnit = perUnit
     }
 
     /// The built-in check of that name, if there is one.

@@ -10,6 +10,7 @@ public struct Config: Sendable, Equatable {
     public var log = LogConfig()
     public var disk = DiskConfig()
     public var fileHandles = FileHandleConfig()
+    public var units = UnitsConfig()
     /// When the alert engine repeats, how long unknown must last, and flap detection.
     public var alerts = AlertPolicy(unknownDelay: .seconds(30), resolveHold: .seconds(120))
     /// Channels, routes with escalation steps, inhibition, grouping and storm limits.
@@ -33,6 +34,7 @@ public struct Config: Sendable, Equatable {
     /// The thresholds for one check instance: the mount's override where there is one.
     public func spec(for key: CheckKey) -> ThresholdSpec? {
         guard let t = thresholds[key.check] else { return nil }
+        if !key.resource.isEmpty, let o = t.units.first(where: { UnitGlob.matches($0.pattern, key.resource) }) { return o.spec }
         return t.mounts[key.resource] ?? t.spec
     }
 }
@@ -42,11 +44,40 @@ public struct CheckThresholds: Sendable, Equatable {
     public var spec: ThresholdSpec
     /// Full specs per mount point (the check's spec with the override's keys applied).
     public var mounts: [String: ThresholdSpec]
+    /// Full specs per unit glob, for per-unit checks, in the order written: the first that
+    /// matches the unit wins.
+    public var units: [UnitOverride]
 
-    public init(spec: ThresholdSpec, mounts: [String: ThresholdSpec] = [:]) {
+    public init(spec: ThresholdSpec, mounts: [String: ThresholdSpec] = [:], units: [UnitOverride] = []) {
         self.spec = spec
         self.mounts = mounts
+        self.units = units
     }
+}
+
+/// A per-unit check's thresholds for the units a glob matches (`postgresql.service`, `backup-*`).
+public struct UnitOverride: Sendable, Equatable {
+    public var pattern: String
+    public var spec: ThresholdSpec
+
+    public init(pattern: String, spec: ThresholdSpec) {
+        self.pattern = pattern
+        self.spec = spec
+    }
+}
+
+/// The per-unit family's settings (cgroup v2).
+public struct UnitsConfig: Sendable, Equatable {
+    /// False turns the per-unit sampling off (and with it the culprits in messages).
+    public var enabled = true
+    /// Where cgroup v2 is looked for; on a hybrid host its `unified` directory is used.
+    public var cgroupRoot = "/sys/fs/cgroup"
+    /// How many units are followed at most (the rest are counted as untracked).
+    public var max = 500
+    /// Unit globs not followed (`user@*.service`, `*.mount`).
+    public var exclude: [String] = []
+
+    public init() {}
 }
 
 /// Logging settings.

@@ -12,6 +12,8 @@ public struct HostSnapshot: Sendable, Codable, Equatable {
     public var fileHandles: FileHandleStats?
     public var load: LoadStats?
     public var pressure: PressureStats?
+    /// What each systemd unit uses (cgroup v2); nil when the sampler failed.
+    public var units: UnitStats?
     /// How each sampler fared in this cycle.
     public var samplers: [SamplerReport]
 
@@ -22,7 +24,7 @@ public struct HostSnapshot: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case timestamp, cycle, cpu, memory, disks, load, pressure, samplers
+        case timestamp, cycle, cpu, memory, disks, load, pressure, units, samplers
         case fileHandles = "file_handles"
     }
 }

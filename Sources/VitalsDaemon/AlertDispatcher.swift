@@ -264,11 +264,12 @@ extension PersistedAlert {
 }
 
 /// Adds what a reader of the notification wants besides the message: the value's unit (carried by
-/// the evaluated check) and, for the file-handle checks, the processes closest to their limit
-/// (from the cycle's snapshot).
+/// the evaluated check), for the file-handle checks the processes closest to their limit, and for
+/// the host-level checks the units that account for the value (both from the cycle's snapshot).
 struct Annotator {
     let units: [CheckKey: String]
     let topProcesses: String?
+    let culprits: [String: [Culprit]]
 
     /// The units come with the evaluated checks; the top processes from the cycle's snapshot.
     init(statuses: [CheckStatus], snapshot: HostSnapshot?) {
@@ -281,6 +282,14 @@ struct Annotator {
                 : f.topProcesses.prefix(5).map { "\($0.name) (pid \($0.pid)) \($0.open) of \(Units.formatNumber($0.limit)) open" }.joined(
                     separator: "; ")
         }
+        var culprits: [String: [Culprit]] = [:]
+        if let snapshot {
+            for check in [BuiltinCheck.cpu, .memory, .swap, .pressureCPU, .pressureMemory, .pressureIO] {
+                let c = UnitFamily.culprits(for: check, in: snapshot)
+                if !c.isEmpty { culprits[check.rawValue] = c }
+            }
+        }
+        self.culprits = culprits
     }
 
     func callAsFunction(_ m: ChannelMessage) -> ChannelMessage {
@@ -291,6 +300,10 @@ struct Annotator {
             var a = m.notifications[i].annotations ?? [:]
             if let u = units[key] { a["unit"] = u }
             if FileHandleFamily.checks.contains(where: { $0.rawValue == key.check }), let t = topProcesses { a["top_processes"] = t }
+            if key.resource.isEmpty, let c = culprits[key.check], m.notifications[i].severity != .ok {
+                a["culprits"] = c.map(\.description).joined(separator: ", ")
+                m.notifications[i].culprits = c
+            }
             m.notifications[i].annotations = a.isEmpty ? nil : a
         }
         return m

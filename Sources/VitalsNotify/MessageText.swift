@@ -42,6 +42,7 @@ public enum MessageText {
             lines.append("  why now:   \(n.reason.description)\(n.previous.map { " (was \($0))" } ?? "")")
             if let by = n.acknowledgedBy { lines.append("  acked by:  \(by)") }
             if let top = n.annotations?["top_processes"] { lines.append("  processes: \(top)") }
+            if let c = n.culprits, !c.isEmpty { lines.append("  culprits:  \(c.map(\.description).joined(separator: ", "))") }
             if let r = n.labels["runbook"] ?? n.labels["runbook_url"] { lines.append("  runbook:   \(r)") }
             lines.append("  alert id:  \(n.fingerprint) (vitals alerts; vitals ack \(n.fingerprint))")
             out.append(lines.joined(separator: "\n"))

@@ -10,7 +10,7 @@ import VitalsCore
 /// kept open and re-read from offset 0 with `pread` into one reused buffer: one system call per
 /// read instead of open + read + read + close, and no allocation once the buffer has grown.
 ///
-/// procfs regenerates a seq_file's text when it is read at offset 0 again, so the kept
+/// procfs and cgroup2 regenerate a file's text when it is read at offset 0 again, so the kept
 /// descriptor always gives the current figures. A file on any other filesystem (a fixture tree
 /// under `--procfs-root`) is opened anew for every read, because it may be replaced by a rename.
 /// A failed read closes the descriptor; the next read opens the file again.
@@ -52,7 +52,7 @@ public final class KeptFile {
         if fd < 0 {
             fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw Syscalls.ioError(path, "cannot open", errno) }
-            keep = Syscalls.isOnProcfs(fd)
+            keep = Syscalls.regenerates(fd)
         }
         defer {
             if !keep {

@@ -98,6 +98,32 @@ public enum Syscalls {
         return names
     }
 
+    /// The subdirectories of a directory (d_type DT_DIR, or DT_UNKNOWN confirmed by stat), at
+    /// most `limit` of them; `more` is set when there were others.
+    public static func listSubdirectories(_ path: String, limit: Int, more: inout Bool) throws(VitalsError) -> [String] {
+        guard let dir = opendir(path) else { throw ioError(path, "cannot list", errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let type = entry.pointee.d_type
+            guard type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN) else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            guard name != "." && name != ".." else { continue }
+            if type == UInt8(DT_UNKNOWN) {
+                var st = stat()
+                guard stat(path + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { continue }
+            }
+            guard names.count < limit else {
+                more = true
+                break
+            }
+            names.append(name)
+        }
+        return names
+    }
+
     /// True when the path exists.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
@@ -120,6 +146,12 @@ public enum Syscalls {
     /// True when the descriptor is on procfs (statfs magic PROC_SUPER_MAGIC).
     public static func isOnProcfs(_ fd: Int32) -> Bool {
         vitals_fd_on_procfs(fd) == 1
+    }
+
+    /// True when the descriptor's file is regenerated at each read from offset 0 (procfs,
+    /// cgroup2), so it may be kept open and re-read with pread.
+    public static func regenerates(_ fd: Int32) -> Bool {
+        vitals_fd_regenerates(fd) == 1
     }
 
     static func ioError(_ path: String, _ what: String, _ code: Int32) -> VitalsError {

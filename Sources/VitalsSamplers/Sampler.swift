@@ -26,7 +26,7 @@ public struct SamplerOutput: Sendable {
 /// error names the file and what was wrong with it. Samplers that compute rates keep the previous
 /// reading themselves.
 public protocol Sampler: Sendable {
-    /// A short stable name: "cpu", "memory", "disk", "file_handles", "load", "pressure".
+    /// A short stable name: "cpu", "memory", "disk", "file_handles", "load", "pressure", "units".
     var name: String { get }
     /// Takes one sample; `instant` is the cycle's monotonic time (for rates).
     func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput
@@ -47,5 +47,6 @@ public func standardSamplers(config: Config, proc: ProcFSHandle, statvfs: Statvf
         PressureSampler(proc: proc),
         FileHandleSampler(proc: proc, config: config.fileHandles),
         DiskSampler(proc: proc, config: config, worker: statvfs),
+        UnitSampler(config: config.units),
     ]
 }

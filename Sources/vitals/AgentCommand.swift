@@ -35,6 +35,11 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("procfs-root"), help: "Read /proc from this directory instead (fixtures, containers).")
     var procfsRoot: String?
 
+    @Option(
+        name: .customLong("cgroup-root"),
+        help: "Read the units' cgroups from this directory instead of /sys/fs/cgroup (fixtures, containers).")
+    var cgroupRoot: String?
+
     @Option(help: "Log destination: auto (journal under systemd, else JSON lines on stderr), journal, stderr.")
     var logTarget: String?
 
@@ -57,6 +62,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         add("--interval", ["interval"], interval)
         add("--procfs-root", ["procfs_root"], procfsRoot)
+        add("--cgroup-root", ["units", "cgroup_root"], cgroupRoot)
         add("--socket", ["socket"], common.socket)
         add("--log-target", ["log", "target"], logTarget)
         add("--log-level", ["log", "level"], logLevel)

@@ -26,6 +26,8 @@ struct StatusCommand: ParsableCommand {
               vitals status --json | jq '.checks[] | select(.severity != "ok")'
               vitals status --health
               vitals status --channels          # delivery: breaker, queue, last error per channel
+              vitals status --units             # what each systemd unit uses, busiest CPU first
+              vitals status --units --sort memory --top 10
             """)
 
     @OptionGroup var common: CommonOptions
@@ -39,8 +41,26 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Show the notification channels' delivery state (GET /v1/channels).")
     var channels = false
 
+    @Flag(help: "Show what each systemd unit uses (cgroup v2): CPU, memory and its limit, IO, pressure.")
+    var units = false
+
+    /// The column `--units` sorts by.
+    enum UnitSort: String, ExpressibleByArgument, CaseIterable {
+        case cpu, memory, io
+    }
+
+    @Option(help: "With --units: sort by cpu, memory or io (largest first).")
+    var sort: UnitSort = .cpu
+
+    @Option(help: "With --units: show at most this many units (0: all).")
+    var top = 20
+
     @Flag(help: "Never colour the output.")
     var noColor = false
+
+    func validate() throws {
+        guard top >= 0 else { throw ValidationError("--top must be 0 (all) or a positive count, got \(top)") }
+    }
 
     func run() throws {
         if channels {
@@ -53,6 +73,16 @@ struct StatusCommand: ParsableCommand {
             return
         }
         let reply = try common.fetch(health ? "/v1/health" : "/v1/status")
+        if units && !json {
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
+            guard let doc = try? decoder.decode(StatusDocument.self, from: Data(reply.body)) else {
+                printError("vitals: cannot read the agent's reply to GET /v1/status")
+                throw ExitCode(1)
+            }
+            print(StatusTable.units(doc.snapshot?.units, sort: sort.rawValue, top: top), terminator: "")
+            return
+        }
         if json {
             print(reply.text, terminator: "")
             return

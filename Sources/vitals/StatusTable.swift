@@ -78,3 +78,39 @@ extension StatusTable {
         return TextTable.render(rows)
     }
 }
+
+extension StatusTable {
+    /// The units as a top-like table, sorted by `sort` ("cpu", "memory", "io"), largest first.
+    static func units(_ stats: UnitStats?, sort: String, top: Int) -> String {
+        guard let stats else { return "No per-unit figures yet (the agent has not finished a cycle, or its units sampler failed).\n" }
+        guard stats.available else { return "Per-unit figures are not available: \(stats.reason ?? "no cgroup v2 hierarchy").\n" }
+        func key(_ u: UnitUsage) -> Double {
+            switch sort {
+            case "memory": u.memoryBytes ?? -1
+            case "io": (u.ioReadBytesPerSecond ?? 0) + (u.ioWriteBytesPerSecond ?? 0) - (u.ioReadBytesPerSecond == nil ? 1 : 0)
+            default: u.cpuPercent ?? -1
+            }
+        }
+        var list = stats.units.sorted { key($0) != key($1) ? key($0) > key($1) : $0.unit < $1.unit }
+        if top > 0 { list = Array(list.prefix(top)) }
+        func pct(_ v: Double?) -> String { v.map { Units.formatDecimal($0, places: 1) + "%" } ?? "-" }
+        func bytes(_ v: Double?) -> String { v.map { Units.formatBytes($0) } ?? "-" }
+        func rate(_ v: Double?) -> String { v.map { Units.formatBytes($0) + "/s" } ?? "-" }
+        var rows = [["UNIT", "CPU", "MEMORY", "LIMIT", "IO READ", "IO WRITE", "PSI CPU", "PSI MEM", "PSI IO", "OOM KILLS"]]
+        for u in list {
+            let name = u.leaf ? u.unit : u.unit + " (+)"
+            rows.append([
+                name, pct(u.cpuPercent), bytes(u.memoryBytes), bytes(u.memoryLimitBytes), rate(u.ioReadBytesPerSecond),
+                rate(u.ioWriteBytesPerSecond), pct(u.cpuPressure), pct(u.memoryPressure), pct(u.ioPressure),
+                u.oomKills.map { Units.formatNumber($0) } ?? "-",
+            ])
+        }
+        var text = TextTable.render(rows)
+        let hidden = stats.units.count - list.count
+        text += "\(stats.units.count) units in \(stats.root)"
+        if hidden > 0 { text += ", \(hidden) not shown (--top 0 shows all)" }
+        if stats.untracked > 0 { text += ", \(stats.untracked) beyond units.max not followed" }
+        text += "; (+) holds other units (its figures include theirs); - not offered by the kernel for that unit.\n"
+        return text
+    }
+}

@@ -19,7 +19,7 @@ import VitalsTestSupport
     static let statvfsChecks: Set<String> = [BuiltinCheck.disk.rawValue, BuiltinCheck.inodes.rawValue]
     static let volatileKeys: Set<String> = [
         "started_at", "pid", "since", "evaluated_at", "timestamp", "cycle", "duration_us", "total_us", "procfs_root", "version",
-        "own_open", "config_file",
+        "own_open", "config_file", "root",
     ]
 
     @Test func statusAndMetricsMatchTheGoldenFiles() throws {
@@ -27,7 +27,9 @@ import VitalsTestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let proc = try copyFixture("debian12", to: dir)
         try "interval: 1s\n".write(toFile: dir + "/v.yaml", atomically: true, encoding: .utf8)
-        let agent = try AgentProcess(arguments: ["--config", dir + "/v.yaml", "--procfs-root", proc], dir: dir)
+        // The units come from the cgroup fixture, not from the machine running the tests.
+        let agent = try AgentProcess(
+            arguments: ["--config", dir + "/v.yaml", "--procfs-root", proc, "--cgroup-root", Fixtures.path("cgroup/debian12")], dir: dir)
         defer { _ = agent.stop() }
         _ = try agent.waitForCycles(3)
         let status = try runVitals(["status", "--json", "--socket", agent.socket])
@@ -35,6 +37,12 @@ import VitalsTestSupport
         #expect(status.status == 0 && metrics.status == 0, "\(status.err)\(metrics.err)")
         try Self.compare(try Self.normalizedStatus(status.out), golden: "debian12-status.json")
         try Self.compare(Self.normalizedMetrics(metrics.out), golden: "debian12-metrics.txt")
+        // The units as an operator reads them: largest memory first, a slice marked as holding others.
+        let units = try runVitals(["status", "--units", "--sort", "memory", "--top", "3", "--socket", agent.socket])
+        let rows = units.out.split(separator: "\n").map(String.init)
+        #expect(rows.count == 5 && rows[0].hasPrefix("UNIT ") && rows[1].hasPrefix("system.slice (+)"), "\(units.out)")
+        #expect(rows[2].hasPrefix("postgresql.service ") && rows[2].contains("700.0 MiB"), "\(units.out)")
+        #expect(rows[4].hasPrefix("16 units in ") && rows[4].contains("13 not shown"), "\(units.out)")
     }
 
     /// The status document with the host's and the moment's values as placeholders, keys sorted.
@@ -71,7 +79,7 @@ import VitalsTestSupport
     static func normalizedMetrics(_ text: String) -> String {
         let stable = [
             "vitals_cpu_", "vitals_memory_", "vitals_swap_", "vitals_load", "vitals_file_handles_", "vitals_pressure_", "vitals_oom_",
-            "vitals_process_", "vitals_check_",
+            "vitals_process_", "vitals_check_", "vitals_unit",
         ]
         var out: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {

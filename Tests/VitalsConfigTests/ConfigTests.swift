@@ -203,6 +203,44 @@ import VitalsTestKit
         #expect((try? ConfigLoader.load(text: "interval: 2s\n", name: "v.yaml"))?.config.effectiveStatvfsTimeout == .seconds(1))
     }
 
+    @Test func theUnitsSectionAndPerUnitOverrides() throws {
+        let text = """
+            units:
+              max: 50
+              exclude: ["user@*.service", "*.mount"]
+            thresholds:
+              unit_memory:
+                warning: 80
+                units:
+                  "postgresql.service": {warning: 95, critical: 99}
+                  "batch-*": {enabled: false}
+            """
+        let loaded = try ConfigLoader.load(text: text, name: "v.yaml")
+        let c = loaded.config
+        #expect(c.units.max == 50 && c.units.exclude == ["user@*.service", "*.mount"] && c.units.enabled)
+        #expect(c.spec(for: CheckKey(check: "unit_memory", resource: "postgresql.service"))?.warning?.trigger == 95)
+        #expect(c.spec(for: CheckKey(check: "unit_memory", resource: "postgresql.service"))?.critical?.trigger == 99)
+        #expect(c.spec(for: CheckKey(check: "unit_memory", resource: "batch-nightly.service"))?.enabled == false)
+        #expect(c.spec(for: CheckKey(check: "unit_memory", resource: "nginx.service"))?.warning?.trigger == 80)
+        // config show writes them back so that they read the same.
+        let again = try ConfigLoader.load(text: ConfigRenderer.render(loaded), name: "shown.yaml").config
+        #expect(again.units == c.units && again.thresholds["unit_memory"] == c.thresholds["unit_memory"])
+    }
+
+    @Test func badUnitGlobsAndBoundsAreRefusedWithTheFix() {
+        let e = #expect(throws: ConfigErrors.self) {
+            try ConfigLoader.load(
+                text:
+                    "units:\n  max: 0\n  exclude: [\"a/b\"]\nthresholds:\n  unit_memory:\n    units:\n      \"\": {warning: 1}\n  disk:\n    units: {}\n",
+                name: "v.yaml")
+        }
+        let text = e?.description ?? ""
+        #expect(text.contains("v.yaml:2:8: units.max:"), "\(text)")
+        #expect(text.contains("units.exclude[0]: \"a/b\": a unit name has no \"/\""), "\(text)")
+        #expect(text.contains("thresholds.unit_memory.units: expected a unit name or glob"), "\(text)")
+        #expect(text.contains("thresholds.disk.units: unknown key"), "\(text)")
+    }
+
     @Test func theProcessScanIntervalIsBounded() throws {
         let c = try ConfigLoader.load(text: "file_handles:\n  scan_interval: 1m\n", name: "v.yaml").config
         #expect(c.fileHandles.scanInterval == .seconds(60))

@@ -222,4 +222,31 @@ import VitalsTestKit
         let other = Annotator(statuses: [], snapshot: nil)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
         #expect(other.notifications[0].annotations == nil)
     }
+
+    /// Issue 18: a host-level problem names the units behind it in the annotations, the mail body
+    /// and the webhook's structured `culprits`; a recovery does not.
+    @Test func hostLevelProblemsNameTheirCulprits() throws {
+        var snapshot = HostSnapshot(timestamp: 1000, cycle: 2)
+        var pg = UnitUsage(unit: "postgresql.service", cgroup: "system.slice/postgresql.service", leaf: true)
+        pg.cpuPercent = 71.2
+        var backup = UnitUsage(unit: "backup.service", cgroup: "system.slice/backup.service", leaf: true)
+        backup.cpuPercent = 22
+        var slice = UnitUsage(unit: "system.slice", cgroup: "system.slice", leaf: false)
+        slice.cpuPercent = 93.2
+        snapshot.units = UnitStats(available: true, root: "/sys/fs/cgroup", units: [slice, pg, backup])
+        let labels = AlertLabels.forCheck("cpu", resource: "", instance: "h")
+        let n = AlertNotification(
+            fingerprint: labels.fingerprint, labels: labels, severity: .critical, reason: .first, message: "cpu 99.2% busy", startsAt: 1000,
+            at: 1000, sequence: 1)
+        let m = Annotator(statuses: [], snapshot: snapshot)(ChannelMessage(channel: "a", notifications: [n], at: 1000))
+        #expect(m.notifications[0].annotations?["culprits"] == "postgresql.service 71%, backup.service 22%")
+        #expect(m.notifications[0].culprits?.map(\.unit) == ["postgresql.service", "backup.service"])
+        #expect(MessageText.body(m, instance: "h").contains("  culprits:  postgresql.service 71%, backup.service 22%"))
+        let json = String(decoding: WebhookPayload(OutgoingMessage(message: m, instance: "h", now: 1000, sequence: 1)).encoded(), as: UTF8.self)
+        #expect(json.contains(#""culprits":[{"unit":"postgresql.service","value":71.2,"value_unit":"%"}"#), "\(json)")
+        var resolved = n
+        resolved.severity = .ok
+        let r = Annotator(statuses: [], snapshot: snapshot)(ChannelMessage(channel: "a", notifications: [resolved], at: 1000))
+        #expect(r.notifications[0].culprits == nil && r.notifications[0].annotations?["culprits"] == nil)
+    }
 }

@@ -29,4 +29,19 @@ long vitals_timesyncd_synchronized_age(void);
 /// (fstatfs is not in Swift's Glibc module).
 int vitals_fd_on_procfs(int fd);
 
+/// 1 when the descriptor is on a filesystem that regenerates a file's text when it is read at
+/// offset 0 again (procfs, cgroup2), so it can be kept open and re-read with pread; 0 when not.
+int vitals_fd_regenerates(int fd);
+
+/// A non-blocking, close-on-exec inotify descriptor, or -errno.
+int vitals_inotify_open(void);
+
+/// Watches the directory `path` for subdirectories made, removed or moved in or out; the watch
+/// descriptor, or -errno.
+int vitals_inotify_watch_dirs(int fd, const char *path);
+
+/// Reads every pending event: 1 when any was about a directory (or the queue overflowed, or a
+/// watched directory went away), 0 when none was, -errno when the descriptor cannot be read.
+int vitals_inotify_drain(int fd);
+
 #endif

@@ -89,6 +89,9 @@ public struct AlertNotification: Sendable, Equatable, Codable {
     /// (the value's unit, the processes closest to their file limit): Alertmanager-style
     /// annotations. Absent in messages written by earlier versions.
     public var annotations: [String: String]?
+    /// The units that account for a host-level problem (cpu, memory, swap, pressure), largest
+    /// share first, when the message was formed. Absent for other checks and in older messages.
+    public var culprits: [Culprit]?
 
     /// `<fingerprint>-<sequence>`: the same decision always has the same key, so a receiver can
     /// drop a repeat delivery; and a key never names two decisions (sequences of a new incident
@@ -235,7 +238,10 @@ public struct AlertGate: Sendable, Equatable {
 public enum AlertLabels {
     public static func forCheck(_ check: String, resource: String, instance: String) -> LabelSet {
         let camel = check.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-        return LabelSet(["alertname": "Vitals" + camel, "instance": instance, "check": check, "resource": resource])
+        var labels = ["alertname": "Vitals" + camel, "instance": instance, "check": check, "resource": resource]
+        // A per-unit check's resource is the unit: the label routes and silences match on.
+        if !resource.isEmpty, BuiltinCheck(rawValue: check)?.perUnit == true { labels["unit"] = resource }
+        return LabelSet(labels)
     }
 }
 

@@ -7,7 +7,10 @@ public enum CPUFamily: MetricFamily {
     /// Observations for CPU usage per mode, total and per core (/proc/stat).
     public static func observations(_ s: HostSnapshot, failure: (String) -> Reading) -> [Observation] {
         var out: [Observation] = []
-        out.append(Observation(.cpu, reading: s.cpu?.busy ?? failure("cpu"), subject: "cpu", quantity: "busy", unit: "%"))
+        out.append(
+            Observation(
+                .cpu, reading: s.cpu?.busy ?? failure("cpu"), subject: "cpu", quantity: "busy", unit: "%",
+                detail: UnitFamily.culpritText(for: .cpu, in: s)))
         return out
     }
 

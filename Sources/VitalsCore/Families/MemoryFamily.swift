@@ -11,8 +11,13 @@ public enum MemoryFamily: MetricFamily {
             out.append(
                 Observation(
                     .memory, reading: .value(m.usedPercent), subject: "memory", quantity: "used", unit: "%",
-                    detail: "\(Units.formatBytes(m.availableBytes)) available"))
-            out.append(Observation(.swap, reading: m.swapUsedPercent, subject: "swap", quantity: "used", unit: "%"))
+                    detail: ["\(Units.formatBytes(m.availableBytes)) available", UnitFamily.culpritText(for: .memory, in: s)].compactMap { $0 }
+                        .joined(
+                            separator: "; ")))
+            out.append(
+                Observation(
+                    .swap, reading: m.swapUsedPercent, subject: "swap", quantity: "used", unit: "%",
+                    detail: UnitFamily.culpritText(for: .swap, in: s)))
             out.append(
                 Observation(.swapIn, reading: m.swapInPagesPerSecond, subject: "swap-in", quantity: "pages/s", unit: ""))
             out.append(

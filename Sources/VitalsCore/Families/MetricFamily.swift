@@ -18,6 +18,7 @@ extension HostSnapshot {
     /// The families, in the order their observations and metrics appear.
     public static let families: [any MetricFamily.Type] = [
         CPUFamily.self, MemoryFamily.self, DiskFamily.self, FileHandleFamily.self, LoadFamily.self, PressureFamily.self,
+        UnitFamily.self,
     ]
 
     /// Everything the built-in checks evaluate, derived from this snapshot. A family that could not

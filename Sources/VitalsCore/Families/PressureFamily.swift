@@ -25,7 +25,10 @@ public enum PressureFamily: MetricFamily {
             } else {
                 reading = failure("pressure")
             }
-            out.append(Observation(check, reading: reading, subject: subject, quantity: "stalled", unit: "%"))
+            out.append(
+                Observation(
+                    check, reading: reading, subject: subject, quantity: "stalled", unit: "%",
+                    detail: UnitFamily.culpritText(for: check, in: s)))
         }
         return out
     }

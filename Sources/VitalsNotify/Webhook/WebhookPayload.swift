@@ -19,6 +19,9 @@ public struct WebhookPayload: Encodable, Sendable {
         public var endsAt: String
         public var generatorURL: String
         public var fingerprint: String
+        /// The units behind a host-level problem, largest share first (vitals' own field;
+        /// Alertmanager receivers ignore it, the `culprits` annotation says the same in words).
+        public var culprits: [Culprit]?
     }
 
     /// What Alertmanager has no field for.
@@ -89,7 +92,8 @@ public struct WebhookPayload: Encodable, Sendable {
             Alert(
                 status: n.severity == .ok ? "resolved" : "firing", labels: Self.labels(n), annotations: Self.annotations(n),
                 startsAt: Timestamp.rfc3339(n.startsAt), endsAt: n.severity == .ok ? Timestamp.rfc3339(n.at) : "0001-01-01T00:00:00Z",
-                generatorURL: "\(external)/checks/\(n.labels["check"] ?? "")", fingerprint: "\(n.fingerprint)")
+                generatorURL: "\(external)/checks/\(n.labels["check"] ?? "")", fingerprint: "\(n.fingerprint)",
+                culprits: n.culprits)
         }
         status = alerts.contains { $0.status == "firing" } ? "firing" : "resolved"
         receiver = m.via ?? m.message.channel

@@ -1,0 +1,80 @@
+public import VitalsCore
+
+/// Parsers for the cgroup v2 files the per-unit family reads (Documentation/admin-guide/
+/// cgroup-v2.rst), pure functions over the file's bytes.
+public enum CgroupFile {
+    /// `usage_usec` of cpu.stat: the CPU time the cgroup has used, in microseconds.
+    public static func cpuUsageMicros(_ bytes: ArraySlice<UInt8>, file: String) throws(VitalsError) -> UInt64 {
+        for line in Scan.lines(bytes) {
+            let f = Scan.fields(line)
+            if f.count == 2, Scan.equals(f[0], "usage_usec") {
+                guard let v = Scan.uint(f[1]) else { throw .parse(file, "usage_usec is not a number: \"\(Scan.string(f[1]))\"") }
+                return v
+            }
+        }
+        throw .parse(file, "no usage_usec line")
+    }
+
+    /// A file holding one number (memory.current, memory.swap.current), or `max` (memory.max,
+    /// memory.high) as nil.
+    public static func number(_ bytes: ArraySlice<UInt8>, file: String) throws(VitalsError) -> UInt64? {
+        var b = bytes
+        while let last = b.last, last == 0x0A || last == 0x20 { b = b.dropLast() }
+        if Scan.equals(b, "max") { return nil }
+        guard let v = Scan.uint(b) else { throw .parse(file, "expected a number or \"max\", got \"\(Scan.string(b.prefix(40)))\"") }
+        return v
+    }
+
+    /// `oom_kill` of memory.events: processes the OOM killer killed in the cgroup.
+    public static func oomKills(_ bytes: ArraySlice<UInt8>, file: String) throws(VitalsError) -> UInt64 {
+        for line in Scan.lines(bytes) {
+            let f = Scan.fields(line)
+            if f.count == 2, Scan.equals(f[0], "oom_kill") {
+                guard let v = Scan.uint(f[1]) else { throw .parse(file, "oom_kill is not a number: \"\(Scan.string(f[1]))\"") }
+                return v
+            }
+        }
+        throw .parse(file, "no oom_kill line")
+    }
+
+    /// io.stat summed over the devices: bytes read and written, and operations.
+    public struct IOTotals: Sendable, Equatable {
+        public var readBytes: UInt64 = 0
+        public var writeBytes: UInt64 = 0
+        public var operations: UInt64 = 0
+
+        public init(readBytes: UInt64 = 0, writeBytes: UInt64 = 0, operations: UInt64 = 0) {
+            self.readBytes = readBytes
+            self.writeBytes = writeBytes
+            self.operations = operations
+        }
+    }
+
+    /// Parses io.stat (`8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0` per device).
+    public static func ioTotals(_ bytes: ArraySlice<UInt8>, file: String) throws(VitalsError) -> IOTotals {
+        var t = IOTotals()
+        for line in Scan.lines(bytes) {
+            for pair in Scan.fields(line).dropFirst() {
+                guard let eq = pair.firstIndex(of: 0x3D) else { throw .parse(file, "malformed field \"\(Scan.string(pair.prefix(40)))\"") }
+                let key = pair[pair.startIndex..<eq]
+                guard let v = Scan.uint(pair[(eq + 1)...]) else { throw .parse(file, "\(Scan.string(key)) is not a number") }
+                if Scan.equals(key, "rbytes") {
+                    t.readBytes &+= v
+                } else if Scan.equals(key, "wbytes") {
+                    t.writeBytes &+= v
+                } else if Scan.equals(key, "rios") || Scan.equals(key, "wios") {
+                    t.operations &+= v
+                }
+            }
+        }
+        return t
+    }
+
+    /// Whether a directory name is a systemd unit's cgroup (a unit with processes or a slice).
+    public static func isUnitName(_ name: String) -> Bool {
+        for suffix in [".service", ".scope", ".slice", ".socket", ".mount", ".swap"] where name.hasSuffix(suffix) && name.count > suffix.count {
+            return true
+        }
+        return false
+    }
+}

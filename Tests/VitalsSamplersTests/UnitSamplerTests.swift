@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import VitalsCore
+import VitalsTestKit
+
+@testable import VitalsSamplers
+
+/// Issue 18: the units sampler on a copy of the debian12 cgroup fixture, moved between samples.
+@Suite struct UnitSamplerTests {
+    static func copy() throws -> String {
+        let dir = NSTemporaryDirectory() + "vitals-units-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: Fixtures.path("cgroup/debian12"), toPath: dir)
+        return dir
+    }
+
+    static func sample(_ s: UnitSampler, at t: ContinuousClock.Instant) async throws -> UnitStats {
+        var snap = HostSnapshot(timestamp: 0, cycle: 1)
+        try await s.sample(at: t).apply(to: &snap)
+        return try #require(snap.units)
+    }
+
+    static func write(_ dir: String, _ unit: String, _ file: String, _ text: String) throws {
+        try text.write(toFile: "\(dir)/\(unit)/\(file)", atomically: false, encoding: .utf8)
+    }
+
+    @Test func cpuShareIsOfTheWholeHostAndRatesNeedTwoReadings() async throws {
+        let dir = try Self.copy()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var c = UnitsConfig()
+        c.cgroupRoot = dir
+        let s = UnitSampler(config: c, cpuCount: 2)
+        let t0 = ContinuousClock.now
+        let first = try await Self.sample(s, at: t0)
+        #expect(first.available && first.units.count == 16)
+        #expect(first.units.allSatisfy { $0.cpuPercent == nil })
+        let nginx0 = try #require(first.units.first { $0.unit == "nginx.service" })
+        #expect(nginx0.memoryLimitBytes == 268_435_456 && nginx0.memoryLimitKind == "MemoryMax" && nginx0.oomKills == 1)
+        // One of two cores for 1 s: 50 % of the host.
+        try Self.write(dir, "system.slice/nginx.service", "cpu.stat", "usage_usec \(312_456_120 + 1_000_000)\n")
+        try Self.write(dir, "system.slice/nginx.service", "memory.events", "oom 2\noom_kill 2\n")
+        let second = try await Self.sample(s, at: t0 + .seconds(1))
+        let nginx = try #require(second.units.first { $0.unit == "nginx.service" })
+        #expect(abs((nginx.cpuPercent ?? 0) - 50) < 1e-9)
+        #expect(second.units.first?.unit == "nginx.service")  // busiest first
+        // Details are read every 10 s: the OOM kill shows at the next detail read, as a delta of 1.
+        #expect(nginx.oomKillsDelta == 0 && nginx.oomKills == 1)
+        let third = try await Self.sample(s, at: t0 + .seconds(10))
+        let later = try #require(third.units.first { $0.unit == "nginx.service" })
+        #expect(later.oomKillsDelta == 1 && later.oomKills == 2)
+        #expect(later.cpuPercent == 0)
+        #expect(later.ioReadBytesPerSecond == 0)  // io.stat did not move
+    }
+
+    @Test func withoutCgroupV2TheFamilyIsNotApplicableWithTheReason() async throws {
+        let dir = NSTemporaryDirectory() + "vitals-v1-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/memory", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var c = UnitsConfig()
+        c.cgroupRoot = dir
+        let u = try await Self.sample(UnitSampler(config: c), at: .now)
+        #expect(!u.available && u.units.isEmpty)
+        #expect(u.reason?.contains(dir) == true && u.reason?.contains("cgroup v1") == true)
+        var snap = HostSnapshot(timestamp: 0, cycle: 1)
+        snap.units = u
+        let obs = snap.observations().filter { $0.check.hasPrefix("unit_") }
+        #expect(obs.count == 2 && obs.allSatisfy { if case .notApplicable = $0.reading { true } else { false } })
+    }
+
+    @Test func turnedOffItSaysSo() async throws {
+        var c = UnitsConfig()
+        c.enabled = false
+        let u = try await Self.sample(UnitSampler(config: c), at: .now)
+        #expect(!u.available && u.reason == "units.enabled is false")
+    }
+}
