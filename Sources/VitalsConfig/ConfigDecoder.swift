@@ -39,7 +39,9 @@ struct ConfigDecoder {
             }
         }
         if let n = f["disk"],
-            let df = fields(n, "disk", known: ["include_tmpfs", "exclude_types", "exclude_mounts", "statvfs_timeout"])
+            let df = fields(
+                n, "disk",
+                known: ["include_tmpfs", "exclude_types", "exclude_mounts", "statvfs_timeout", "forecast_short_window", "forecast_long_window"])
         {
             if let v = df["include_tmpfs"], let b = bool(v, "disk.include_tmpfs") { c.disk.includeTmpfs = b }
             if let v = df["exclude_types"], let l = stringList(v, "disk.exclude_types") { c.disk.excludeTypes = l }
@@ -48,6 +50,22 @@ struct ConfigDecoder {
                     issue(v, "disk.exclude_mounts[\(i)]", "expected an absolute mount point such as /mnt/backup, got \"\(m)\"")
                 }
                 c.disk.excludeMounts = l
+            }
+            if let v = df["forecast_short_window"],
+                let d = duration(v, "disk.forecast_short_window", atLeast: .seconds(600), atMost: .seconds(12 * 3600))
+            {
+                c.disk.forecast.short = d
+            }
+            if let v = df["forecast_long_window"],
+                let d = duration(v, "disk.forecast_long_window", atLeast: .seconds(3600), atMost: .seconds(7 * 86400))
+            {
+                c.disk.forecast.long = d
+            }
+            if c.disk.forecast.long < c.disk.forecast.short * 2, let n = df["forecast_long_window"] ?? df["forecast_short_window"] {
+                issue(
+                    n, "disk.forecast_long_window",
+                    "\(Units.formatDuration(c.disk.forecast.long)) must be at least twice disk.forecast_short_window \(Units.formatDuration(c.disk.forecast.short)) (the long trend confirms the short one)"
+                )
             }
             if let v = df["statvfs_timeout"], let d = duration(v, "disk.statvfs_timeout", atLeast: .milliseconds(100)) {
                 c.disk.statvfsTimeout = d
@@ -108,7 +126,7 @@ struct ConfigDecoder {
                 guard let node = tf[check.rawValue] else { continue }
                 let path = "thresholds.\(check.rawValue)"
                 var known = Self.levelKeys
-                if check == .disk { known += Self.floorKeys }
+                if check == .disk || check == .diskForecast { known += Self.floorKeys }
                 if check.perMount { known.append("mounts") }
                 if check.perUnit { known.append("units") }
                 guard let lf = fields(node, path, known: known) else { continue }
@@ -191,7 +209,9 @@ struct ConfigDecoder {
         {
             issue(
                 n, "\(path).\(name)_clear",
-                "\(Units.formatNumber(l.clear)) must be at or below \(name) \(Units.formatNumber(l.trigger)) (the level clears once the value falls back below it)"
+                direction == .above
+                    ? "\(Units.formatNumber(l.clear)) must be at or below \(name) \(Units.formatNumber(l.trigger)) (the level clears once the value falls back below it)"
+                    : "\(Units.formatNumber(l.clear)) must be at or above \(name) \(Units.formatNumber(l.trigger)) (the level clears once the value rises back above it)"
             )
         }
         if let n = f["\(name)_free_below"] {

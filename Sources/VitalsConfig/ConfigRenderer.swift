@@ -17,6 +17,8 @@ public enum ConfigRenderer {
         r.value(1, "disk.include_tmpfs", "\(c.disk.includeTmpfs)")
         r.value(1, "disk.exclude_types", list(c.disk.excludeTypes))
         r.value(1, "disk.exclude_mounts", list(c.disk.excludeMounts))
+        r.value(1, "disk.forecast_short_window", Units.formatDuration(c.disk.forecast.short))
+        r.value(1, "disk.forecast_long_window", Units.formatDuration(c.disk.forecast.long))
         r.value(1, "disk.statvfs_timeout", Units.formatDuration(c.disk.statvfsTimeout))
         r.section(0, "file_handles")
         r.value(1, "file_handles.top_processes", "\(c.fileHandles.topProcesses)")
@@ -105,7 +107,7 @@ public enum ConfigRenderer {
         if let w = s.warning { r.value(depth, "\(path).warning_clear", num(w.clear), parent: parent) }
         r.value(depth, "\(path).critical", num(s.critical?.trigger), parent: parent)
         if let c = s.critical { r.value(depth, "\(path).critical_clear", num(c.clear), parent: parent) }
-        if check == .disk {
+        if check == .disk || check == .diskForecast {
             r.value(depth, "\(path).warning_free_below", s.warning?.freeBelow.map(bytes) ?? "off", parent: parent)
             r.value(depth, "\(path).critical_free_below", s.critical?.freeBelow.map(bytes) ?? "off", parent: parent)
         }

@@ -110,6 +110,8 @@ public struct DiskConfig: Sendable, Equatable {
     public var excludeMounts: [String] = []
     /// A statvfs slower than this reports the mount as not responding.
     public var statvfsTimeout: Duration = .seconds(5)
+    /// The windows of the fill forecast (`disk_forecast`).
+    public var forecast = ForecastWindows()
 
     public init() {}
 }

@@ -44,7 +44,6 @@ public enum Agent {
             logger.warning("cannot become a child subreaper; a plugin's setsid'd descendants may outlive its run")
         }
         let state = AgentState(config: loaded.config, configFile: loaded.file, startedAt: clock.wall)
-        let cycle = SamplingCycle.standard(config: loaded.config)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var store: AlertStore? = nil
         var controlsDirectory: String? = nil
@@ -58,6 +57,11 @@ public enum Agent {
                     "alert state cannot be kept; alerts, silences and acknowledgements work in memory only",
                     metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)", "error": "\(error.description)"])
             }
+        }
+        // The disks' fill histories survive a restart beside the alert state.
+        let cycle = SamplingCycle.standard(config: loaded.config, historyFile: controlsDirectory.map { $0 + "/forecast-history" })
+        for problem in cycle.forecaster?.load(now: clock.wall) ?? [] {
+            logger.warning("\(problem)", metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)"])
         }
         let controls = ControlStore(directory: controlsDirectory)
         AlertDispatcher.restoreControls(controls, logger: logger, wall: clock.wall)
@@ -181,6 +185,9 @@ public enum Agent {
             await server.stop()
             try? await group.shutdownGracefully()
             throw error
+        }
+        if let e = cycle.forecaster?.saveNow() {
+            logger.warning("cannot save the fill history at shutdown: \(e.description); the forecasts rebuild after the restart")
         }
         logger.notice("vitals agent stopped", metadata: [LogKey.messageID: "\(EventKind.agentStopping.messageID)"])
         try? await group.shutdownGracefully()

@@ -124,6 +124,38 @@ public enum Syscalls {
         return names
     }
 
+    /// Replaces the file at `path` with `bytes`: written to `path.tmp`, then renamed over it, so a
+    /// reader sees the old or the new file whole. Not fsync'd: for files whose loss in a power cut
+    /// costs only a rebuild (the forecast history).
+    public static func replaceFile(_ path: String, with bytes: [UInt8], mode: UInt32 = 0o640) throws(VitalsError) {
+        let temp = path + ".tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode_t(mode))
+        guard fd >= 0 else { throw ioError(temp, "cannot create", errno) }
+        var written = 0
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { p in
+            while written < p.count {
+                let n = write(fd, p.baseAddress! + written, p.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                written += n
+            }
+        }
+        close(fd)
+        if failure != 0 {
+            unlink(temp)
+            throw ioError(temp, "cannot write", failure)
+        }
+        guard rename(temp, path) == 0 else {
+            let e = errno
+            unlink(temp)
+            throw ioError(path, "cannot replace", e)
+        }
+    }
+
     /// True when the path exists.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 

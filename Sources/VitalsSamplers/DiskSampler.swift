@@ -65,6 +65,7 @@ public final class DiskSampler: Sampler {
                 d.inodesUsedPercent = .notApplicable("filesystem has no inode limit")
             } else {
                 d.inodesTotal = Double(s.files)
+                d.inodesUsed = Double(s.files >= s.filesFree ? s.files - s.filesFree : 0)
                 d.inodesUsedPercent = .value(Double(s.files >= s.filesFree ? s.files - s.filesFree : 0) / Double(s.files) * 100)
             }
         }

@@ -16,7 +16,7 @@ import VitalsTestSupport
     /// The compiled-in checks ask the host itself (clock sync, failed units, reboot required).
     static let hostChecks: Set<String> = CompiledChecks.names
     /// Checks whose value comes from statvfs of the host's own mounts.
-    static let statvfsChecks: Set<String> = [BuiltinCheck.disk.rawValue, BuiltinCheck.inodes.rawValue]
+    static let statvfsChecks: Set<String> = [BuiltinCheck.disk.rawValue, BuiltinCheck.inodes.rawValue, BuiltinCheck.diskForecast.rawValue]
     static let volatileKeys: Set<String> = [
         "started_at", "pid", "since", "evaluated_at", "timestamp", "cycle", "duration_us", "total_us", "procfs_root", "version",
         "own_open", "config_file", "root",
@@ -57,7 +57,8 @@ import VitalsTestSupport
         if let summary = doc["summary"] as? [String: Any] { doc["summary"] = summary.mapValues { _ in "<host>" } }
         if var snapshot = doc["snapshot"] as? [String: Any] {
             snapshot["disks"] = (snapshot["disks"] as? [[String: Any]] ?? []).map { disk in
-                disk.mapValues { $0 is NSNumber ? "<statvfs>" : $0 }
+                // The forecast's reason counts the seconds of readings so far.
+                disk.mapValues { $0 is NSNumber ? "<statvfs>" : $0 }.merging(disk["forecast"] == nil ? [:] : ["forecast": "<varies>"]) { $1 }
             }
             doc["snapshot"] = snapshot
         }
