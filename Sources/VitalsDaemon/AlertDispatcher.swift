@@ -284,7 +284,7 @@ struct Annotator {
         }
         var culprits: [String: [Culprit]] = [:]
         if let snapshot {
-            for check in [BuiltinCheck.cpu, .memory, .swap, .pressureCPU, .pressureMemory, .pressureIO] {
+            for check in [BuiltinCheck.cpu, .memory, .swap, .pressureCPU, .pressureMemory, .pressureIO, .oomKills] {
                 let c = UnitFamily.culprits(for: check, in: snapshot)
                 if !c.isEmpty { culprits[check.rawValue] = c }
             }

@@ -10,7 +10,8 @@ public import VitalsCore
 /// The cgroup v2 hierarchy's systemd units, found by walking the unit directories (slices and
 /// the units in them) and found again only when inotify reports a directory made or removed
 /// below one of them: a cycle with no unit started or stopped costs one `read` of the inotify
-/// descriptor, not a walk.
+/// descriptor, not a walk. Each directory is watched before it is listed, so a unit made while
+/// the walk runs is either listed or reported.
 public final class CgroupTree {
     /// The cgroup v2 mount read.
     public let mount: String
@@ -76,14 +77,15 @@ public final class CgroupTree {
             let index = found.count
             found.append((relative, name, true))
             guard depth < Self.maxDepth else { return true }
+            // Watched before it is listed: a unit started between the two is still reported (a
+            // watch added after the listing missed one in the container test).
+            watch(mount + "/" + relative)
             var more = false
             guard let children = try? Syscalls.listSubdirectories(mount + "/" + relative, limit: 100_000, more: &more) else { return true }
             var hasUnits = false
             for child in children.sorted() where CgroupFile.isUnitName(child) {
                 if visit(relative + "/" + child, depth: depth + 1) { hasUnits = true }
             }
-            // Only directories that hold or may hold units are watched (slices, managers).
-            if hasUnits || name.hasSuffix(".slice") { watch(mount + "/" + relative) }
             found[index].leaf = !hasUnits && !name.hasSuffix(".slice")
             return true
         }

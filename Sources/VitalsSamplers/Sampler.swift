@@ -47,6 +47,6 @@ public func standardSamplers(config: Config, proc: ProcFSHandle, statvfs: Statvf
         PressureSampler(proc: proc),
         FileHandleSampler(proc: proc, config: config.fileHandles),
         DiskSampler(proc: proc, config: config, worker: statvfs),
-        UnitSampler(config: config.units),
+        UnitSampler(config: config.units, proc: proc),
     ]
 }

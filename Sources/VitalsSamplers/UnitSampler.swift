@@ -19,6 +19,7 @@ public final class UnitSampler: Sampler {
     public static let detailPeriod: Duration = .seconds(10)
     private let settings: Mutex<UnitsConfig>
     private let cpuCount: Int
+    private let proc: ProcFSHandle?
     private let state = Mutex(State())
 
     private struct State {
@@ -26,7 +27,10 @@ public final class UnitSampler: Sampler {
         var tree: CgroupTree?
         var lastDetails: ContinuousClock.Instant?
         var previous: [String: Previous] = [:]
+        var oomKills: UInt64?
     }
+
+    private let vmstat = KeptFiles()
 
     /// A unit's last figures: for rates, and the slower ones carried between detail reads.
     private struct Previous {
@@ -38,9 +42,13 @@ public final class UnitSampler: Sampler {
     }
 
     /// `cpuCount` is the number of online CPUs the CPU share is taken of (the host's by default).
-    public init(config: UnitsConfig, cpuCount: Int? = nil) {
+    /// With `proc`, the kernel's OOM-kill counter (/proc/vmstat) is read every cycle, and a kill
+    /// makes this cycle read every unit's memory.events, so the unit is named in the same cycle as
+    /// the host's `oom_kills`.
+    public init(config: UnitsConfig, cpuCount: Int? = nil, proc: ProcFSHandle? = nil) {
         settings = Mutex(config)
         self.cpuCount = max(1, cpuCount ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        self.proc = proc
     }
 
     public func apply(_ config: Config) { settings.withLock { $0 = config.units } }
@@ -68,7 +76,11 @@ public final class UnitSampler: Sampler {
             }
             let tree = s.tree!
             try tree.refresh(max: config.max, exclude: config.exclude)
-            let details = s.lastDetails.map { $0.duration(to: instant) >= Self.detailPeriod - .milliseconds(500) } ?? true
+            var details = s.lastDetails.map { $0.duration(to: instant) >= Self.detailPeriod - .milliseconds(500) } ?? true
+            if let proc, let kills = try? vmstat.read(proc.procfs, "vmstat", { b in try VMStat(bytes: b).oomKill }) {
+                if let old = s.oomKills, kills != old { details = true }
+                s.oomKills = kills
+            }
             if details { s.lastDetails = instant }
             var usages: [UnitUsage] = []
             var next: [String: Previous] = [:]

@@ -16,6 +16,17 @@ import VitalsTestKit
         #expect(r.recoveries == r.incidents.count, "\(r.log)")
     }
 
+    /// Issue 18: a disk filling at a steady rate is forecast at least 4 h before it is full; the
+    /// cron burst and the log rotations forecast nothing; each CPU incident names its unit.
+    @Test func theForecastLeadsAndTheCulpritsAreNamed() throws {
+        let r = TraceReplay().run()
+        let lead = try #require(r.forecastLeadHours, "\(r)")
+        #expect(lead >= 4, "\(r)")
+        #expect(r.falseForecasts.isEmpty, "\(r)")
+        #expect(r.culpritsMissed.isEmpty, "\(r)")
+        #expect(r.incidents.contains { $0.culprit == "batch-report.service" })
+    }
+
     @Test func withoutTheResolveHoldTheFlappingSignalCostsMore() {
         var config = Config()
         config.alerts.resolveHold = .zero

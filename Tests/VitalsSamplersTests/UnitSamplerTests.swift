@@ -51,6 +51,33 @@ import VitalsTestKit
         #expect(later.ioReadBytesPerSecond == 0)  // io.stat did not move
     }
 
+    /// An OOM kill counted by the kernel makes the same cycle read every unit's memory.events,
+    /// so `oom_kills` names the unit at once rather than at the next 10 s detail read.
+    @Test func aKernelOOMKillMakesTheCycleFindTheUnitAtOnce() async throws {
+        let dir = try Self.copy()
+        let proc = NSTemporaryDirectory() + "vitals-units-proc-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: Fixtures.path("proc/debian12"), toPath: proc)
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: proc)
+        }
+        var c = UnitsConfig()
+        c.cgroupRoot = dir
+        let s = UnitSampler(config: c, cpuCount: 2, proc: ProcFSHandle(proc))
+        let t0 = ContinuousClock.now
+        _ = try await Self.sample(s, at: t0)
+        let vmstat = try String(contentsOfFile: proc + "/vmstat", encoding: .utf8)
+        let killed = vmstat.split(separator: "\n").map { $0.hasPrefix("oom_kill ") ? "oom_kill 99" : String($0) }.joined(separator: "\n") + "\n"
+        try killed.write(toFile: proc + "/vmstat", atomically: false, encoding: .utf8)
+        try Self.write(dir, "system.slice/backup.service", "memory.events", "oom 1\noom_kill 1\n")
+        let after = try await Self.sample(s, at: t0 + .seconds(1))
+        let backup = try #require(after.units.first { $0.unit == "backup.service" })
+        #expect(backup.oomKillsDelta == 1)
+        var snap = HostSnapshot(timestamp: 0, cycle: 2)
+        snap.units = after
+        #expect(UnitFamily.culpritText(for: .oomKills, in: snap) == "backup.service 1 kill")
+    }
+
     @Test func withoutCgroupV2TheFamilyIsNotApplicableWithTheReason() async throws {
         let dir = NSTemporaryDirectory() + "vitals-v1-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/memory", withIntermediateDirectories: true)

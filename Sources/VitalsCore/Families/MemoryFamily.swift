@@ -24,7 +24,8 @@ public enum MemoryFamily: MetricFamily {
                 Observation(
                     .oomKills,
                     reading: m.oomKills == nil ? .notApplicable("kernel has no oom_kill counter") : m.oomKillsDelta,
-                    subject: "OOM kills", quantity: "since last sample", unit: ""))
+                    subject: "OOM kills", quantity: "since last sample", unit: "",
+                    detail: UnitFamily.culpritText(for: .oomKills, in: s).map { "by unit: \($0)" }))
         } else {
             let subjects: [(BuiltinCheck, String)] = [(.memory, "memory"), (.swap, "swap"), (.swapIn, "swap-in"), (.oomKills, "OOM kills")]
             for (check, subject) in subjects {

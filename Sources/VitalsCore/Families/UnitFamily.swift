@@ -102,6 +102,13 @@ public enum UnitFamily: MetricFamily {
         case .pressureIO:
             pick = { $0.ioPressure }
             unitText = "% stalled"
+        case .oomKills:
+            // The units whose memory.events counted the kills of this cycle.
+            var killed: [Culprit] = []
+            for unit in u.units where unit.leaf {
+                if let d = unit.oomKillsDelta, d > 0 { killed.append(Culprit(unit: unit.unit, value: d, unitText: d == 1 ? " kill" : " kills")) }
+            }
+            return Array(killed.sorted { $0.value != $1.value ? $0.value > $1.value : $0.unit < $1.unit }.prefix(culpritCount))
         default:
             return []
         }

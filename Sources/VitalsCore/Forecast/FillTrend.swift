@@ -115,7 +115,8 @@ public struct FillForecast: Sendable, Codable, Equatable {
 /// reading, moves few of those slopes and not their median. A trend counts only where at least
 /// three quarters of those slopes rise (noise rises and falls about equally), both windows are
 /// covered, and the short and the long window agree within a factor of two. A deletion or a log
-/// rotation makes the slopes across it fall, so it can only hold a forecast back, never make one.
+/// rotation makes the slopes across it fall, so it can only hold a forecast back, never make one;
+/// and while the short window holds a fall larger than a quarter of its growth, nothing is said.
 public enum FillTrend {
     /// The share of rising slopes a window needs.
     public static let risingShare = 0.75
@@ -143,6 +144,15 @@ public enum FillTrend {
             guard s > 0, l > 0 else { return (nil, "no forecast: not filling") }
             guard max(s, l) / min(s, l) <= agreement else {
                 return (nil, "no forecast: the \(Units.formatDuration(windows.short)) and \(Units.formatDuration(windows.long)) trends disagree")
+            }
+            // A fall within the short window larger than a quarter of that window's growth (a
+            // cleanup, a rotation) holds the forecast back until the window has moved past it.
+            let recent = history.points.filter { $0.time >= now - windows.short.seconds }.compactMap(value)
+            if let peak = recent.max(), let latest = history.points.last.flatMap(value), peak - latest > s * windows.short.seconds / 4 {
+                return (
+                    nil,
+                    "no forecast: \(resource == "space" ? "space" : "inodes") freed within \(Units.formatDuration(windows.short)); the trend is worked out again"
+                )
             }
             return (FillForecast(resource: resource, shortRatePerHour: s * 3600, longRatePerHour: l * 3600, free: max(0, free)), "")
         case (.failure(let why), _), (_, .failure(let why)):
