@@ -37,6 +37,9 @@ import VitalsTestSupport
         #expect(status.status == 0 && metrics.status == 0, "\(status.err)\(metrics.err)")
         try Self.compare(try Self.normalizedStatus(status.out), golden: "debian12-status.json")
         try Self.compare(Self.normalizedMetrics(metrics.out), golden: "debian12-metrics.txt")
+        // With every family present (the units from the cgroup fixture), the exposition is clean.
+        let lint = try DeliveryTests.promtool(metrics.out)
+        #expect(lint.status == 0, "promtool check metrics: \(lint.out)")
         // The units as an operator reads them: largest memory first, a slice marked as holding others.
         let units = try runVitals(["status", "--units", "--sort", "memory", "--top", "3", "--socket", agent.socket])
         let rows = units.out.split(separator: "\n").map(String.init)
