@@ -78,3 +78,30 @@ public enum CgroupFile {
         return false
     }
 }
+
+/// One process's CPU time from /proc/PID/stat (pure).
+public enum ProcessCPU {
+    /// The command name and the CPU time used (utime + stime, in clock ticks) from the text of
+    /// /proc/PID/stat: `PID (COMM) STATE ...`, where COMM may hold spaces and parentheses, so the
+    /// fields are counted from the last `)`.
+    public static func parse(_ bytes: ArraySlice<UInt8>) -> (name: String, ticks: UInt64)? {
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "(")), let close = bytes.lastIndex(of: UInt8(ascii: ")")), open < close else {
+            return nil
+        }
+        let name = Scan.string(bytes[(open + 1)..<close])
+        // After ") ": state is field 3; utime and stime are fields 14 and 15.
+        let rest = Scan.fields(bytes[(close + 1)...])
+        guard rest.count >= 13, let utime = Scan.uint(rest[11]), let stime = Scan.uint(rest[12]) else { return nil }
+        return (name, utime &+ stime)
+    }
+
+    /// The pids in a cgroup.procs file (one per line), at most `limit`.
+    public static func pids(_ bytes: ArraySlice<UInt8>, limit: Int) -> [Int32] {
+        var out: [Int32] = []
+        for line in Scan.lines(bytes) {
+            guard out.count < limit else { break }
+            if let v = Scan.uint(line), v > 0, v <= UInt64(Int32.max) { out.append(Int32(v)) }
+        }
+        return out
+    }
+}

@@ -180,6 +180,12 @@ public final class CgroupUnit {
         return r
     }
 
+    /// The processes in the unit's own cgroup (cgroup.procs), at most `limit`; empty when it is gone.
+    public func pids(limit: Int) -> [Int32] {
+        guard let n = try? Syscalls.readFile(directory + "/cgroup.procs", into: &buffer, maxBytes: 1 << 20) else { return [] }
+        return ProcessCPU.pids(buffer[..<n], limit: limit)
+    }
+
     /// One file read and parsed; nil (and not tried again) when the unit has no such file, or
     /// when pressure is turned off (EOPNOTSUPP).
     private func optional<T>(_ file: String, _ parse: (ArraySlice<UInt8>, String) throws(VitalsError) -> T) throws(VitalsError) -> T? {

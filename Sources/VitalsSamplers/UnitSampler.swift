@@ -28,7 +28,15 @@ public final class UnitSampler: Sampler {
         var lastDetails: ContinuousClock.Instant?
         var previous: [String: Previous] = [:]
         var oomKills: UInt64?
+        /// CPU ticks of the processes in the busiest units at the last cycle, for their shares.
+        var processTicks: [Int32: (ticks: UInt64, at: ContinuousClock.Instant)] = [:]
     }
+
+    /// Units using at least this share of the host's CPU get their busiest processes named.
+    public static let processShare = 5.0
+    /// At most this many units, and this many processes per unit, are looked into.
+    public static let processUnits = 3
+    public static let processesPerUnit = 64
 
     private let vmstat = KeptFiles()
 
@@ -94,9 +102,46 @@ public final class UnitSampler: Sampler {
                 next[unit.path] = kept
             }
             s.previous = next
+            if let proc { Self.nameProcesses(&usages, tree: tree, proc: proc.procfs, state: &s, at: instant, cpuCount: cpuCount) }
             usages.sort { ($0.cpuPercent ?? -1, $1.unit) > ($1.cpuPercent ?? -1, $0.unit) }
             return .family(\.units, UnitStats(available: true, root: tree.mount, units: usages, untracked: tree.untracked))
         }
+    }
+
+    /// The busiest processes inside the busiest leaf units (at least `processShare` of the host):
+    /// cgroup.procs, then /proc/PID/stat of each, against the ticks of the last cycle. Costs
+    /// nothing on a host where no unit is that busy; a process seen for the first time has no
+    /// share until the next cycle.
+    private static func nameProcesses(
+        _ usages: inout [UnitUsage], tree: CgroupTree, proc: ProcFS, state s: inout State, at instant: ContinuousClock.Instant, cpuCount: Int
+    ) {
+        let busy = usages.indices.filter { usages[$0].leaf && (usages[$0].cpuPercent ?? 0) >= processShare }
+            .sorted { (usages[$0].cpuPercent ?? 0) > (usages[$1].cpuPercent ?? 0) }.prefix(processUnits)
+        var ticks: [Int32: (ticks: UInt64, at: ContinuousClock.Instant)] = [:]
+        guard !busy.isEmpty else {
+            s.processTicks = [:]
+            return
+        }
+        let hz = Double(max(1, sysconf(Int32(_SC_CLK_TCK))))
+        var buffer: [UInt8] = []
+        for i in busy {
+            guard let unit = tree.units.first(where: { $0.path == usages[i].cgroup }) else { continue }
+            var list: [UnitProcess] = []
+            for pid in unit.pids(limit: processesPerUnit) {
+                guard let n = try? Syscalls.readFile(proc.path("\(pid)/stat"), into: &buffer, maxBytes: 4096),
+                    let (name, t) = ProcessCPU.parse(buffer[..<n])
+                else { continue }
+                ticks[pid] = (t, instant)
+                guard let old = s.processTicks[pid], t >= old.ticks else { continue }
+                let elapsed = old.at.duration(to: instant).seconds
+                guard elapsed > 0 else { continue }
+                let share = Double(t - old.ticks) / hz / elapsed / Double(cpuCount) * 100
+                if share >= 0.5 { list.append(UnitProcess(pid: pid, name: name, cpuPercent: min(100, share))) }
+            }
+            list.sort { $0.cpuPercent != $1.cpuPercent ? $0.cpuPercent > $1.cpuPercent : $0.pid < $1.pid }
+            usages[i].topProcesses = list.isEmpty ? nil : Array(list.prefix(5))
+        }
+        s.processTicks = ticks
     }
 
     /// One unit's figures from this read and the previous one (pure but for the types).

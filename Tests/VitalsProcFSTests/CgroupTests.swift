@@ -37,6 +37,17 @@ import VitalsTestKit
         #expect(throws: VitalsError.self) { try CgroupFile.ioTotals(bytes("8:0 rbytes\n"), file: "io.stat") }
     }
 
+    @Test func processStatGivesNameAndTicksWhateverTheName() throws {
+        let text = "812 (postgres: (writer) x) S 1 812 812 0 -1 4194560 377 0 0 0 1500 250 0 0 20 0 1 0 1213 219000832 3062 18446744073709551615\n"
+        let p = try #require(ProcessCPU.parse(bytes(text)))
+        #expect(p.name == "postgres: (writer) x" && p.ticks == 1750)
+        #expect(ProcessCPU.parse(bytes("812 (x) S 1")) == nil)
+        // The real file of this process parses.
+        let own = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
+        #expect(ProcessCPU.parse(bytes(own)) != nil)
+        #expect(ProcessCPU.pids(bytes("1\n2\nx\n0\n3\n"), limit: 2) == [1, 2])
+    }
+
     @Test func unitNames() {
         for name in ["nginx.service", "session-3.scope", "user.slice", "dev-hugepages.mount", "dbus.socket", "dev-sda2.swap"] {
             #expect(CgroupFile.isUnitName(name), "\(name)")

@@ -1,9 +1,14 @@
 import Foundation
 import Testing
 import VitalsCore
+import VitalsProcFS
 import VitalsTestKit
 
 @testable import VitalsSamplers
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Issue 18: the units sampler on a copy of the debian12 cgroup fixture, moved between samples.
 @Suite struct UnitSamplerTests {
@@ -76,6 +81,50 @@ import VitalsTestKit
         var snap = HostSnapshot(timestamp: 0, cycle: 2)
         snap.units = after
         #expect(UnitFamily.culpritText(for: .oomKills, in: snap) == "backup.service 1 kill")
+    }
+
+    /// On the real cgroup v2 hierarchy: a busy process moved into a unit's cgroup is named, with
+    /// its pid, as the busiest process of that unit. Needs root and a writable cgroup v2 (skipped
+    /// visibly otherwise).
+    @Test func aBusyUnitNamesItsBusiestProcessOnTheRealHierarchy() async throws {
+        guard getuid() == 0, let mount = CgroupTree.locate(root: "/sys/fs/cgroup") else {
+            try Test.cancel("needs root and a cgroup v2 hierarchy under /sys/fs/cgroup")
+        }
+        let slice = mount + "/vitals-test-\(UUID().uuidString.prefix(8)).slice"
+        let unit = slice + "/hog.service"
+        do {
+            try FileManager.default.createDirectory(atPath: unit, withIntermediateDirectories: true)
+        } catch {
+            try Test.cancel("cannot make a cgroup under \(mount): \(error)")
+        }
+        let hog = Process()
+        hog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // Busy while this test process lives: a run killed before its clean-up leaves no hog.
+        hog.arguments = ["-c", "echo $$ > \(unit)/cgroup.procs && exec sh -c 'while kill -0 \(getpid()) 2>/dev/null; do :; done'"]
+        try hog.run()
+        defer {
+            // SIGKILL: a test process may pass SIGTERM on ignored.
+            kill(hog.processIdentifier, SIGKILL)
+            hog.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: unit)  // rmdir of an empty cgroup
+            try? FileManager.default.removeItem(atPath: slice)
+        }
+        var c = UnitsConfig()
+        c.cgroupRoot = "/sys/fs/cgroup"
+        let s = UnitSampler(config: c, proc: ProcFSHandle("/proc"))
+        var found: UnitUsage?
+        // Three cycles at least: the unit's share needs two readings, its processes' one more. A
+        // busy machine gets more.
+        for _ in 0..<20 {
+            let stats = try await Self.sample(s, at: .now)
+            found = stats.units.first { $0.cgroup.hasSuffix("/hog.service") && $0.topProcesses != nil }
+            if found != nil { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let u = try #require(found, "the unit or its processes were not seen")
+        let top = try #require(u.topProcesses?.first)
+        #expect(top.pid == hog.processIdentifier && top.name == "sh", "\(u)")
+        #expect((u.cpuPercent ?? 0) >= UnitSampler.processShare && top.cpuPercent > 1, "\(u)")
     }
 
     @Test func withoutCgroupV2TheFamilyIsNotApplicableWithTheReason() async throws {

@@ -115,7 +115,8 @@ public enum UnitFamily: MetricFamily {
         var ranked: [Culprit] = []
         for unit in u.units where unit.leaf {
             guard let v = pick(unit), v >= 1 else { continue }
-            ranked.append(Culprit(unit: unit.unit, value: v, unitText: unitText))
+            let processes = check == .cpu ? unit.topProcesses.map { Array($0.prefix(2)) } : nil
+            ranked.append(Culprit(unit: unit.unit, value: v, unitText: unitText, processes: processes))
         }
         ranked.sort { $0.value != $1.value ? $0.value > $1.value : $0.unit < $1.unit }
         return Array(ranked.prefix(culpritCount))
@@ -135,18 +136,25 @@ public struct Culprit: Sendable, Codable, Equatable, CustomStringConvertible {
     public var value: Double
     /// How the value reads: "%" or "% stalled".
     public var unitText: String
+    /// For CPU: the unit's busiest processes ("postgres (pid 812) 40%").
+    public var processes: [UnitProcess]?
 
-    public init(unit: String, value: Double, unitText: String) {
+    public init(unit: String, value: Double, unitText: String, processes: [UnitProcess]? = nil) {
         self.unit = unit
         self.value = value
         self.unitText = unitText
+        self.processes = processes
     }
 
-    /// "postgresql.service 71%".
-    public var description: String { "\(unit) \(Units.formatDecimal(value, places: 0))\(unitText)" }
+    /// "postgresql.service 71%", or with its processes "postgresql.service 71% (postgres (pid 812) 40%)".
+    public var description: String {
+        let base = "\(unit) \(Units.formatDecimal(value, places: 0))\(unitText)"
+        guard let p = processes, !p.isEmpty else { return base }
+        return base + " (" + p.map(\.description).joined(separator: ", ") + ")"
+    }
 
     enum CodingKeys: String, CodingKey {
-        case unit, value
+        case unit, value, processes
         case unitText = "value_unit"
     }
 }
@@ -218,6 +226,8 @@ public struct UnitUsage: Sendable, Codable, Equatable {
     public var cpuPressure: Double?
     public var memoryPressure: Double?
     public var ioPressure: Double?
+    /// For a unit using at least 5 % of the host's CPU: its busiest processes, largest first.
+    public var topProcesses: [UnitProcess]?
 
     public init(unit: String, cgroup: String, leaf: Bool) {
         self.unit = unit
@@ -241,5 +251,27 @@ public struct UnitUsage: Sendable, Codable, Equatable {
         case cpuPressure = "cpu_pressure_avg60"
         case memoryPressure = "memory_pressure_avg60"
         case ioPressure = "io_pressure_avg60"
+        case topProcesses = "top_processes"
+    }
+}
+
+/// A process inside a busy unit, with its share of the host's CPU over the last interval.
+public struct UnitProcess: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var pid: Int32
+    public var name: String
+    public var cpuPercent: Double
+
+    public init(pid: Int32, name: String, cpuPercent: Double) {
+        self.pid = pid
+        self.name = name
+        self.cpuPercent = cpuPercent
+    }
+
+    /// "postgres (pid 812) 40%".
+    public var description: String { "\(name) (pid \(pid)) \(Units.formatDecimal(cpuPercent, places: 0))%" }
+
+    enum CodingKeys: String, CodingKey {
+        case pid, name
+        case cpuPercent = "cpu_percent"
     }
 }
