@@ -5,14 +5,19 @@ public import VitalsCore
 public enum CgroupFile {
     /// `usage_usec` of cpu.stat: the CPU time the cgroup has used, in microseconds.
     public static func cpuUsageMicros(_ bytes: ArraySlice<UInt8>, file: String) throws(VitalsError) -> UInt64 {
+        try flatKey(bytes, "usage_usec", file: file)
+    }
+
+    /// The value of `key` in a flat-keyed file (`key value` per line).
+    static func flatKey(_ bytes: ArraySlice<UInt8>, _ key: StaticString, file: String) throws(VitalsError) -> UInt64 {
         for line in Scan.lines(bytes) {
             let f = Scan.fields(line)
-            if f.count == 2, Scan.equals(f[0], "usage_usec") {
-                guard let v = Scan.uint(f[1]) else { throw .parse(file, "usage_usec is not a number: \"\(Scan.string(f[1]))\"") }
+            if f.count == 2, Scan.equals(f[0], key) {
+                guard let v = Scan.uint(f[1]) else { throw .parse(file, "\(key) is not a number: \"\(Scan.string(f[1].prefix(40)))\"") }
                 return v
             }
         }
-        throw .parse(file, "no usage_usec line")
+        throw .parse(file, "no \(key) line")
     }
 
     /// A file holding one number (memory.current, memory.swap.current), or `max` (memory.max,
@@ -27,14 +32,7 @@ public enum CgroupFile {
 
     /// `oom_kill` of memory.events: processes the OOM killer killed in the cgroup.
     public static func oomKills(_ bytes: ArraySlice<UInt8>, file: String) throws(VitalsError) -> UInt64 {
-        for line in Scan.lines(bytes) {
-            let f = Scan.fields(line)
-            if f.count == 2, Scan.equals(f[0], "oom_kill") {
-                guard let v = Scan.uint(f[1]) else { throw .parse(file, "oom_kill is not a number: \"\(Scan.string(f[1]))\"") }
-                return v
-            }
-        }
-        throw .parse(file, "no oom_kill line")
+        try flatKey(bytes, "oom_kill", file: file)
     }
 
     /// io.stat summed over the devices: bytes read and written, and operations.

@@ -39,6 +39,14 @@ import VitalsTestSupport
         agent.logLines().filter { $0["message_id"] == EventKind.alertNotification.messageID && $0["check"] == "cpu" }
     }
 
+    /// The host's 15-minute load per online core, from /proc/loadavg.
+    static func load15PerCore() -> Double {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        let fields = text.split(separator: " ")
+        let load = fields.count > 2 ? Double(fields[2]) ?? 0 : 0
+        return load / Double(max(1, ProcessInfo.processInfo.activeProcessorCount))
+    }
+
     static func started(_ agent: AgentProcess) -> Date? {
         agent.logLines().first { $0["message_id"] == EventKind.agentStarted.messageID }.flatMap(time)
     }
@@ -46,6 +54,7 @@ import VitalsTestSupport
     /// The shipped defaults (cpu critical at 98 % after 5 minutes, compiled-in checks on): a
     /// start on a saturated CPU shows the problem as pending and notifies nothing.
     @Test func aStartOnASaturatedCPUWithTheDefaultsNotifiesNothing() throws {
+        let loadedBefore = Self.load15PerCore() >= 1.75  // the load check's clear level
         let load = try Load()
         defer { withExtendedLifetime(load) {} }
         let dir = try AgentProcess.tempDir()
@@ -62,7 +71,11 @@ import VitalsTestSupport
         #expect(Self.cpuNotifications(agent).isEmpty, "\(Self.cpuNotifications(agent))")
         let notified = agent.logLines().filter { $0["message_id"] == EventKind.alertNotification.messageID }
         // What else may be notified here is a true finding of this host (its clock, say), never cpu.
-        #expect(!notified.contains { ["cpu", "load", "pressure_cpu"].contains($0["check"] ?? "") }, "\(notified)")
+        // The 15-minute load is one when the machine was already loaded before this test began
+        // (a minute of saturation cannot move it to 2 per core): then load is not held against it.
+        var forbidden: Set<String> = ["cpu", "pressure_cpu"]
+        if !loadedBefore { forbidden.insert("load") }
+        #expect(!notified.contains { forbidden.contains($0["check"] ?? "") }, "\(notified)")
     }
 
     /// With a debounce short enough to wait for (6 s): nothing before it has passed, once after,

@@ -1,4 +1,5 @@
 import Testing
+import VitalsTestKit
 
 @testable import VitalsCore
 
@@ -20,17 +21,7 @@ import Testing
         return h
     }
 
-    /// SplitMix64 noise in [0, 1), seeded.
-    struct Noise {
-        var state: UInt64
-        mutating func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
-    }
+    typealias Noise = TraceReplay.Noise
 
     @Test func aSteadyFillIsForecastWithItsRateAndTimeLeft() throws {
         // 100 GiB used, growing 4 GiB/h, for 7 hours: 72 GiB free at the end, 18 h left.

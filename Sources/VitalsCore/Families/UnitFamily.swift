@@ -198,8 +198,8 @@ public struct UnitStats: Sendable, Codable, Equatable {
 /// One unit's resources. A figure is nil where its cgroup file is missing (a controller not
 /// enabled for the unit) or, for rates, on the unit's first sample.
 public struct UnitUsage: Sendable, Codable, Equatable {
-    /// The unit's name ("nginx.service"); a user manager's units carry the manager in front
-    /// ("user@1000.service/app.slice/foo.service") only where two units share a name.
+    /// The unit's name ("nginx.service"), or its cgroup path where two units share a name (a
+    /// system unit and a user manager's unit both called app.service).
     public var unit: String
     /// The cgroup path below the mount ("system.slice/nginx.service").
     public var cgroup: String
