@@ -231,13 +231,17 @@ import VitalsTestSupport
         defer { _ = agent.stop() }
         let requests = backup["WEBHOOK_SINK_REQUESTS"]
         func bodies() -> [[String: Any]] { jsonLines(requests).compactMap { $0["body_json"] as? [String: Any] } }
-        #expect(eventually { bodies().count >= 2 }, "\(agent.stderrText())")
-        let viaFallback = bodies().first { ($0["vitals"] as? [String: Any])?["via"] as? String == "primary" }
-        #expect(viaFallback != nil, "the primary's message came through the fallback: \(bodies())")
-        let failing = bodies().first { body in
-            (body["alerts"] as? [[String: Any]])?.contains { ($0["labels"] as? [String: String])?["resource"] == "primary" } ?? false
+        // The backup also gets what the machine running the tests finds about itself (a load
+        // warning when it is busy): the two messages are looked for, not counted.
+        func viaFallback() -> [String: Any]? { bodies().first { ($0["vitals"] as? [String: Any])?["via"] as? String == "primary" } }
+        func failing() -> [String: Any]? {
+            bodies().first { body in
+                (body["alerts"] as? [[String: Any]])?.contains { ($0["labels"] as? [String: String])?["resource"] == "primary" } ?? false
+            }
         }
-        #expect(failing != nil, "channel primary is failing, alerted through backup: \(bodies())")
+        #expect(eventually { viaFallback() != nil && failing() != nil }, "\(agent.stderrText())")
+        #expect(viaFallback() != nil, "the primary's message came through the fallback: \(bodies())")
+        #expect(failing() != nil, "channel primary is failing, alerted through backup: \(bodies())")
         #expect(jsonLines(broken["WEBHOOK_SINK_REQUESTS"]).count == 2, "two attempts, then the breaker stayed open")
         let doc = try JSONSerialization.jsonObject(with: Data(try runVitals(["status", "--channels", "--json", "--socket", agent.socket]).out.utf8))
         let channels = (doc as? [String: Any])?["channels"] as? [[String: Any]] ?? []

@@ -130,6 +130,17 @@ func runProcFS(_ input: [UInt8]) {
     _ = try? VMStat(parsing: text)
     _ = try? PressureResource(parsing: text, file: "/proc/pressure/io")
     _ = try? OpenFilesLimit(bytes: input[...])
+    // Issue 18: the cgroup files, /proc/PID/stat, cgroup.procs, the forecast's history file (a
+    // state file the agent reads at start) and unit globs.
+    _ = try? CgroupFile.cpuUsageMicros(input[...], file: "cpu.stat")
+    _ = try? CgroupFile.number(input[...], file: "memory.max")
+    _ = try? CgroupFile.oomKills(input[...], file: "memory.events")
+    _ = try? CgroupFile.ioTotals(input[...], file: "io.stat")
+    _ = ProcessCPU.parse(input[...])
+    _ = ProcessCPU.pids(input[...], limit: 64)
+    let history = FillHistoryFile.decode(FillHistoryFile.header + "\n" + text, file: "forecast-history", now: 1_800_000_000, maxAge: 25_200)
+    for (_, h) in history.histories.prefix(4) { _ = FillTrend.forecast(h, windows: ForecastWindows()) }
+    _ = UnitGlob.matches(String(text.prefix(256)), "postgresql.service")
 }
 
 func runPlugin(_ input: [UInt8]) {
@@ -220,7 +231,10 @@ while i < args.count {
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let defaults: [String: [String]] = [
     "yaml": [root + "/bench/fuzz/corpus/yaml", root + "/etc/vitals", root + "/Tests/Fixtures/config"],
-    "procfs": [root + "/bench/fuzz/corpus/procfs", root + "/Tests/Fixtures/proc/debian12"],
+    "procfs": [
+        root + "/bench/fuzz/corpus/procfs", root + "/Tests/Fixtures/proc/debian12",
+        root + "/Tests/Fixtures/cgroup/debian12/system.slice/nginx.service",
+    ],
     "plugin": [root + "/bench/fuzz/corpus/plugin", root + "/Tests/Fixtures/nagios-plugins"],
     "matcher": [root + "/bench/fuzz/corpus/matcher"],
     "http": [root + "/bench/fuzz/corpus/http"],
