@@ -21,6 +21,8 @@ public final class CgroupTree {
     public private(set) var untracked = 0
     private var inotify: Int32 = -1
     private var walked = false
+    private var pending = false
+    private var lastWalk: ContinuousClock.Instant?
     private var settings: (max: Int, exclude: [String]) = (0, [])
 
     /// How deep below the mount units are looked for (user@.service/app.slice/x.service is 4).
@@ -39,19 +41,29 @@ public final class CgroupTree {
 
     deinit { if inotify >= 0 { close(inotify) } }
 
+    /// The shortest time between two walks caused by inotify events: a user who makes and removes
+    /// cgroups in a loop inside their delegated subtree (user@UID.service) costs at most one walk
+    /// per gap, not one per cycle. A unit started meanwhile is found at the next walk.
+    public static let minimumWalkGap: Duration = .seconds(5)
+
     /// Walks the hierarchy again when it is the first call, the bound or exclusions changed, or a
-    /// unit directory was made or removed since the last walk. True when it walked.
+    /// unit directory was made or removed since the last walk (at most once per
+    /// `minimumWalkGap` for the last). True when it walked. `now` is the cycle's time.
     @discardableResult
-    public func refresh(max: Int, exclude: [String]) throws(VitalsError) -> Bool {
-        var changed = !walked || settings.max != max || settings.exclude != exclude
-        if !changed {
-            let r = inotify >= 0 ? vitals_inotify_drain(inotify) : 1
-            changed = r != 0
+    public func refresh(max: Int, exclude: [String], now: ContinuousClock.Instant = .now) throws(VitalsError) -> Bool {
+        let forced = !walked || settings.max != max || settings.exclude != exclude
+        if !forced && inotify >= 0 {
+            if vitals_inotify_drain(inotify) != 0 { pending = true }
+        } else if !forced {
+            pending = true  // no inotify: every refresh may walk (gap permitting)
         }
-        guard changed else { return false }
+        let due = pending && lastWalk.map { $0.duration(to: now) >= Self.minimumWalkGap } ?? true
+        guard forced || due else { return false }
         settings = (max, exclude)
         try walk()
         walked = true
+        pending = false
+        lastWalk = now
         return true
     }
 

@@ -83,7 +83,7 @@ public final class UnitSampler: Sampler {
                 s.tree = CgroupTree(mount: mount)
             }
             let tree = s.tree!
-            try tree.refresh(max: config.max, exclude: config.exclude)
+            try tree.refresh(max: config.max, exclude: config.exclude, now: instant)
             var details = s.lastDetails.map { $0.duration(to: instant) >= Self.detailPeriod - .milliseconds(500) } ?? true
             if let proc, let kills = try? vmstat.read(proc.procfs, "vmstat", { b in try VMStat(bytes: b).oomKill }) {
                 if let old = s.oomKills, kills != old { details = true }

@@ -39,6 +39,13 @@ import VitalsTestSupport
         agent.logLines().filter { $0["message_id"] == EventKind.alertNotification.messageID && $0["check"] == "cpu" }
     }
 
+    /// The host's CPU pressure, some avg60 (0 without PSI).
+    static func cpuPressureAvg60() -> Double {
+        let text = (try? String(contentsOfFile: "/proc/pressure/cpu", encoding: .utf8)) ?? ""
+        let field = text.split(separator: " ").first { $0.hasPrefix("avg60=") }
+        return field.flatMap { Double($0.dropFirst(6)) } ?? 0
+    }
+
     /// The host's 15-minute load per online core, from /proc/loadavg.
     static func load15PerCore() -> Double {
         let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
@@ -71,10 +78,14 @@ import VitalsTestSupport
         #expect(Self.cpuNotifications(agent).isEmpty, "\(Self.cpuNotifications(agent))")
         let notified = agent.logLines().filter { $0["message_id"] == EventKind.alertNotification.messageID }
         // What else may be notified here is a true finding of this host (its clock, say), never cpu.
-        // The 15-minute load is one when the machine was already loaded before this test began
-        // (a minute of saturation cannot move it to 2 per core): then load is not held against it.
-        var forbidden: Set<String> = ["cpu", "pressure_cpu"]
+        // Load and CPU pressure are true findings when the kernel's own figures say so: the
+        // 15-minute load was already high before this test began (a minute of saturation cannot
+        // move it to 2 per core), or other tests running beside this one kept tasks waiting for a
+        // CPU (two busy threads on two cores alone make no pressure). Then they are not held
+        // against it; cpu, the check under test, always is.
+        var forbidden: Set<String> = ["cpu"]
         if !loadedBefore { forbidden.insert("load") }
+        if Self.cpuPressureAvg60() < 60 { forbidden.insert("pressure_cpu") }  // its clear level
         #expect(!notified.contains { forbidden.contains($0["check"] ?? "") }, "\(notified)")
     }
 

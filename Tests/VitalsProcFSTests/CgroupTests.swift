@@ -110,17 +110,22 @@ import VitalsTestKit
         let dir = try Self.copyFixture()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let tree = CgroupTree(mount: dir)
-        try tree.refresh(max: 100, exclude: [])
-        #expect(try tree.refresh(max: 100, exclude: []) == false)
+        let t0 = ContinuousClock.now
+        try tree.refresh(max: 100, exclude: [], now: t0)
+        #expect(try tree.refresh(max: 100, exclude: [], now: t0 + .seconds(6)) == false)
         try FileManager.default.createDirectory(atPath: dir + "/system.slice/run-u12.service", withIntermediateDirectories: false)
         try "usage_usec 5\n".write(toFile: dir + "/system.slice/run-u12.service/cpu.stat", atomically: false, encoding: .utf8)
-        #expect(try tree.refresh(max: 100, exclude: []) == true)
+        #expect(try tree.refresh(max: 100, exclude: [], now: t0 + .seconds(7)) == true)
         #expect(tree.units.contains { $0.name == "run-u12.service" })
         // A file written inside a unit is not a unit starting: no walk.
         try "x".write(toFile: dir + "/system.slice/cron.service/cgroup.procs", atomically: false, encoding: .utf8)
-        #expect(try tree.refresh(max: 100, exclude: []) == false)
+        #expect(try tree.refresh(max: 100, exclude: [], now: t0 + .seconds(8)) == false)
+        // A unit stopped within the gap after the last walk is found once the gap has passed
+        // (cgroups made and removed in a loop cost one walk per 5 s, not one per cycle).
         try FileManager.default.removeItem(atPath: dir + "/system.slice/run-u12.service")
-        #expect(try tree.refresh(max: 100, exclude: []) == true)
+        #expect(try tree.refresh(max: 100, exclude: [], now: t0 + .seconds(9)) == false)
+        #expect(tree.units.contains { $0.name == "run-u12.service" })
+        #expect(try tree.refresh(max: 100, exclude: [], now: t0 + .seconds(12)) == true)
         #expect(!tree.units.contains { $0.name == "run-u12.service" })
     }
 

@@ -113,15 +113,18 @@ import VitalsTestKit
         c.cgroupRoot = "/sys/fs/cgroup"
         let s = UnitSampler(config: c, proc: ProcFSHandle("/proc"))
         var found: UnitUsage?
+        var seen: [UnitUsage] = []
         // Three cycles at least: the unit's share needs two readings, its processes' one more. A
         // busy machine gets more.
-        for _ in 0..<20 {
+        for _ in 0..<40 {
             let stats = try await Self.sample(s, at: .now)
-            found = stats.units.first { $0.cgroup.hasSuffix("/hog.service") && $0.topProcesses != nil }
+            seen = stats.units.filter { $0.cgroup.hasSuffix("/hog.service") }
+            found = seen.first { $0.topProcesses != nil }
             if found != nil { break }
             try await Task.sleep(for: .milliseconds(500))
         }
-        let u = try #require(found, "the unit or its processes were not seen")
+        let procs = (try? String(contentsOfFile: unit + "/cgroup.procs", encoding: .utf8)) ?? "?"
+        let u = try #require(found, "the unit or its processes were not seen: \(seen), cgroup.procs \(procs), hog running \(hog.isRunning)")
         let top = try #require(u.topProcesses?.first)
         #expect(top.pid == hog.processIdentifier && top.name == "sh", "\(u)")
         #expect((u.cpuPercent ?? 0) >= UnitSampler.processShare && top.cpuPercent > 1, "\(u)")
