@@ -257,3 +257,51 @@ extension ConfigDecoder {
             && !s.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" })
     }
 }
+
+/// Issue 19: `heartbeat:`, the dead man's switch.
+extension ConfigDecoder {
+    static let heartbeatKeys = ["url", "fail_url", "interval", "method", "timeout", "ca_file"]
+
+    /// `heartbeat: {url, fail_url, interval, method, timeout, ca_file}`; `url` (and `fail_url`) is
+    /// an http(s) URL or a secret holding one (`{file:}`, `{credential:}`), since a ping URL's
+    /// path is usually its token. `heartbeat: off` (or no section) sends none.
+    mutating func decodeHeartbeat(_ n: YAMLNode) -> HeartbeatConfig? {
+        if n.isNull || n.scalar == "off" {
+            note("heartbeat", n)
+            return nil
+        }
+        guard let hf = fields(n, "heartbeat", known: Self.heartbeatKeys) else { return nil }
+        let example = "https://hc-ping.com/<uuid>"
+        guard let urlNode = hf["url"] else {
+            issue(n, "heartbeat.url", "needs a url, e.g. url: \(example), or {file: /etc/vitals/secrets/heartbeat-url}")
+            return nil
+        }
+        guard let url = pingURL(urlNode, "heartbeat.url", node: n, example: example) else { return nil }
+        var h = HeartbeatConfig(url: url)
+        if let v = hf["fail_url"] { h.failURL = pingURL(v, "heartbeat.fail_url", node: n, example: "https://hc-ping.com/<uuid>/fail") }
+        if let v = hf["interval"], let d = duration(v, "heartbeat.interval", atLeast: .seconds(2), atMost: .seconds(86400)) { h.interval = d }
+        if let v = hf["method"], let m = oneOf(v, "heartbeat.method", HeartbeatConfig.Method.allCases.map(\.rawValue)) {
+            h.method = HeartbeatConfig.Method(rawValue: m)!
+        }
+        if let v = hf["timeout"], let d = duration(v, "heartbeat.timeout", atLeast: .seconds(1), atMost: .seconds(120)) { h.timeout = d }
+        if h.timeout >= h.interval, let v = hf["timeout"] ?? hf["interval"] {
+            issue(
+                v, "heartbeat.timeout",
+                "\(Units.formatDuration(h.timeout)) must be shorter than heartbeat.interval \(Units.formatDuration(h.interval)) so one slow call cannot delay the next"
+            )
+        }
+        if let v = hf["ca_file"] { h.caFile = absolutePath(v, "heartbeat.ca_file") }
+        return h
+    }
+
+    /// A ping URL: written out, or a secret whose content is one.
+    private mutating func pingURL(_ n: YAMLNode, _ path: String, node: YAMLNode, example: String) -> HeaderValue? {
+        if n.scalar != nil { return httpURL(n, path, node: node, example: example).map(HeaderValue.text) }
+        guard let s = secret(n, path) else { return nil }
+        guard Self.isHTTPURL(s.reveal()) else {
+            issue(n, path, "the \(s.source) does not hold an http:// or https:// URL such as \(example)")
+            return nil
+        }
+        return .secret(s)
+    }
+}

@@ -72,6 +72,22 @@ public enum ConfigRenderer {
         }
         r.section(0, "metrics")
         r.value(1, "metrics.listen", c.metricsListen.map { "\"\($0)\"" } ?? "off")
+        if let h = c.heartbeat {
+            // The URLs' paths are usually their tokens: scheme and host only.
+            func shown(_ v: HeaderValue) -> String {
+                if case .secret(let s) = v { return "<secret from \(s.source)>" }
+                return quote(HeartbeatConfig.shown(v.wire))
+            }
+            r.section(0, "heartbeat")
+            r.value(1, "heartbeat.url", shown(h.url))
+            r.value(1, "heartbeat.fail_url", h.failURL.map(shown) ?? "off")
+            r.value(1, "heartbeat.interval", Units.formatDuration(h.interval))
+            r.value(1, "heartbeat.method", h.method.rawValue)
+            r.value(1, "heartbeat.timeout", Units.formatDuration(h.timeout))
+            if let ca = h.caFile { r.value(1, "heartbeat.ca_file", ca) }
+        } else {
+            r.value(0, "heartbeat", "off")
+        }
         r.section(0, "plugins")
         r.value(1, "plugins.directory", c.plugins.directory)
         r.value(1, "plugins.max_concurrent", "\(c.plugins.maxConcurrent)")

@@ -19,6 +19,8 @@ public struct Config: Sendable, Equatable {
     public var plugins = PluginConfig()
     /// A TCP listener that serves `GET /metrics` for Prometheus (nil: off, the default).
     public var metricsListen: ListenAddress?
+    /// The dead man's switch (issue 19): an outside URL called while the agent makes progress.
+    public var heartbeat: HeartbeatConfig?
     /// The custom checks read from `plugins.directory` (not part of vitals.yaml itself).
     public var checks: [CheckDefinition] = []
     /// Thresholds per built-in check.

@@ -15,6 +15,8 @@ public enum EventKind: String, Sendable, CaseIterable {
     case alertControl = "alert_control"
     case notificationSent = "notification_sent"
     case deliveryFailed = "delivery_failed"
+    case heartbeatProblem = "heartbeat_problem"
+    case heartbeatRecovered = "heartbeat_recovered"
 
     /// The 128-bit journal MESSAGE_ID, as 32 hex digits.
     public var messageID: String {
@@ -33,6 +35,8 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .alertControl: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0c"
         case .notificationSent: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0d"
         case .deliveryFailed: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0e"
+        case .heartbeatProblem: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0f"
+        case .heartbeatRecovered: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a10"
         }
     }
 }

@@ -5,6 +5,7 @@ public import ServiceLifecycle
 public import UnixSignals
 public import VitalsConfig
 public import VitalsCore
+import VitalsNotify
 import VitalsPlugins
 import VitalsSamplers
 import VitalsServer
@@ -97,9 +98,10 @@ public enum Agent {
             baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
         // The checks sampling does not run: read by the alert stage and by the status socket.
         let sources = CheckSources(plugins: pluginResults, delivery: delivery)
+        let heartbeat = HeartbeatBoard(nil)
         let routes = Routes(
             state: state, controls: controls, version: version, pid: getpid(), now: { clock.now }, wall: { clock.wall }, logger: logger,
-            delivery: delivery, sources: sources)
+            delivery: delivery, sources: sources, heartbeat: heartbeat)
         let server =
             if let inherited = inheritedSocket {
                 StatusServer(inheritedDescriptor: inherited.descriptor, path: inherited.path, group: group, handler: { routes.handle($0) })
@@ -154,6 +156,11 @@ public enum Agent {
                 successTerminationBehavior: .ignore),
             .init(service: deliveryService, successTerminationBehavior: .ignore),
             .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger, clock: clock), successTerminationBehavior: .ignore),
+            .init(
+                service: HeartbeatService(
+                    board: heartbeat, tracker: tracker, delivery: delivery, state: state, logger: logger, clock: clock,
+                    makePinger: { HeartbeatPinger(settings: $0, group: group) }),
+                successTerminationBehavior: .ignore),
         ]
         if let metricsServer { services.append(.init(service: StatusSocketService(server: metricsServer), successTerminationBehavior: .ignore)) }
         if let logFlush {
@@ -178,7 +185,7 @@ public enum Agent {
                 successTerminationBehavior: .ignore))
         let serviceGroup = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: shutdownSignals, logger: logger))
-        started?(Running(state: state, group: serviceGroup, socketPath: server.path, delivery: delivery, sources: sources))
+        started?(Running(state: state, group: serviceGroup, socketPath: server.path, delivery: delivery, sources: sources, heartbeat: heartbeat))
         do {
             try await serviceGroup.run()
         } catch {
@@ -203,6 +210,8 @@ public enum Agent {
         public let delivery: Delivery
         /// The custom checks' latest results and the channels' health.
         public let sources: CheckSources
+        /// The heartbeat's record (nil inside while none is configured).
+        public let heartbeat: HeartbeatBoard
 
         /// Whether the alert stage has been through the latest cycle's result.
         public var alertStageIdle: Bool {

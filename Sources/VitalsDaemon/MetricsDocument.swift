@@ -4,7 +4,7 @@ public import VitalsCore
 /// cycle figures and every channel's delivery counters, latency histogram, outbox depth and
 /// breaker state, in the Prometheus text format.
 public enum MetricsDocument {
-    public static func render(_ c: AgentState.Contents, channels: [Delivery.Channel], version: String) -> String {
+    public static func render(_ c: AgentState.Contents, channels: [Delivery.Channel], heartbeat: HeartbeatStatus? = nil, version: String) -> String {
         var p = PrometheusText()
         p.family("vitals_build_info", .gauge, "vitals' version (always 1).")
         p.sample("vitals_build_info", [("version", version)], 1)
@@ -18,6 +18,7 @@ public enum MetricsDocument {
         checks(c.checks, into: &p)
         alerts(c.alerts, into: &p)
         delivery(channels, into: &p)
+        if let heartbeat { Self.heartbeat(heartbeat, into: &p) }
         return p.text
     }
 
@@ -76,7 +77,21 @@ public enum MetricsDocument {
     }
 }
 
-/// `GET /v1/channels`: every channel's delivery state.
+extension MetricsDocument {
+    /// The heartbeat's counters (issue 19), when one is configured.
+    static func heartbeat(_ h: HeartbeatStatus, into p: inout PrometheusText) {
+        p.family(
+            "vitals_heartbeat_calls_total", .counter,
+            "Heartbeat calls the receiver took (ping, fail) or did not (error); held: ticks with no call while degraded.")
+        for (result, n) in [("ping", h.pings), ("fail", h.failPings), ("error", h.errors), ("held", h.held)] {
+            p.sample("vitals_heartbeat_calls_total", [("result", result)], Double(n))
+        }
+        p.family("vitals_heartbeat_last_success_timestamp_seconds", .gauge, "When the heartbeat's receiver last took a call.")
+        if let t = h.lastSuccessAt { p.sample("vitals_heartbeat_last_success_timestamp_seconds", [], t) }
+    }
+}
+
+/// `GET /v1/channels`: every channel's delivery state, and the heartbeat's.
 public struct ChannelsDocument: Codable, Sendable {
     /// One channel's delivery state.
     public struct Entry: Codable, Sendable {
@@ -109,6 +124,8 @@ public struct ChannelsDocument: Codable, Sendable {
     }
 
     public var channels: [Entry]
+    /// The heartbeat's record; absent when none is configured.
+    public var heartbeat: HeartbeatStatus?
 
     public init(config: NotifyConfig, delivery: [Delivery.Channel]) {
         let byName = Dictionary(delivery.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

@@ -24,12 +24,15 @@ public struct Routes: Sendable {
     let wall: @Sendable () -> Double
     /// The checks sampling does not run (custom checks, channels), read at each request.
     let sources: CheckSources
+    /// The heartbeat's record, for `/v1/channels` and `/metrics`.
+    let heartbeat: HeartbeatBoard?
 
     public init(
         state: AgentState, controls: ControlStore = ControlStore(directory: nil), version: String, pid: Int32,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, wall: @escaping @Sendable () -> Double = WallClock.now,
-        logger: Logger? = nil, delivery: Delivery? = nil, sources: CheckSources = .none
+        logger: Logger? = nil, delivery: Delivery? = nil, sources: CheckSources = .none, heartbeat: HeartbeatBoard? = nil
     ) {
+        self.heartbeat = heartbeat
         self.delivery = delivery
         self.wall = wall
         self.sources = sources
@@ -55,11 +58,14 @@ public struct Routes: Sendable {
         switch request.path {
         case "/v1/status": return json(status(c))
         case "/v1/alerts": return json(AlertsDocument(c.alerts, controls: controls.current, wall: controlRoutes.wall()))
-        case "/v1/channels": return json(ChannelsDocument(config: c.config.notify, delivery: delivery?.channels ?? []))
+        case "/v1/channels":
+            var doc = ChannelsDocument(config: c.config.notify, delivery: delivery?.channels ?? [])
+            doc.heartbeat = heartbeat?.current
+            return json(doc)
         case "/metrics":
             var fresh = c
             fresh.checks = status(c).checks
-            let text = MetricsDocument.render(fresh, channels: delivery?.channels ?? [], version: version)
+            let text = MetricsDocument.render(fresh, channels: delivery?.channels ?? [], heartbeat: heartbeat?.current, version: version)
             return StatusReply(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
         default: return json(health(c))
         }

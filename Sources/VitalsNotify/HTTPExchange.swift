@@ -22,7 +22,7 @@ enum HTTPExchange {
 
     static func run(
         target: HTTPTarget, tls: TLSClientContext?, headers: [(String, String)], body: [UInt8], group: any EventLoopGroup, connectTimeout: Duration,
-        deadline: NIODeadline
+        deadline: NIODeadline, method: HTTPMethod = .POST
     ) async throws -> Response {
         let promise = group.next().makePromise(of: Response.self)
         let bootstrap = ClientBootstrap(group: group)
@@ -49,12 +49,12 @@ enum HTTPExchange {
         var h = HTTPHeaders()
         h.add(name: "Host", value: target.hostHeader)
         h.add(name: "User-Agent", value: "vitals")
-        h.add(name: "Content-Length", value: "\(body.count)")
+        if method != .GET || !body.isEmpty { h.add(name: "Content-Length", value: "\(body.count)") }
         h.add(name: "Connection", value: "close")
         for (name, value) in headers { h.add(name: name, value: value) }
-        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.path, headers: h)
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: target.path, headers: h)
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+        if !body.isEmpty || method != .GET { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         do {
             let response = try await promise.futureResult.get()

@@ -4,6 +4,10 @@ import NIOPosix
 import Synchronization
 import VitalsCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A URL as the HTTP channels use it: http or https, host, port, path with query.
 struct HTTPTarget: Sendable, Equatable {
     var tls: Bool
@@ -95,8 +99,9 @@ final class HTTPSender: Sendable {
         }
     }
 
-    /// POSTs `body` to `url` with `headers`, waiting at most `timeout` for the whole exchange.
-    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> DeliveryOutcome {
+    /// POSTs `body` to `url` with `headers` (or GETs it, `get`), waiting at most `timeout` for the
+    /// whole exchange.
+    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration, get: Bool = false) async -> DeliveryOutcome {
         guard let target = HTTPTarget(url) else {
             return .failed(reason: "the URL \(Self.redact(url)) is not an http:// or https:// URL; fix the channel's url", retry: false)
         }
@@ -112,13 +117,15 @@ final class HTTPSender: Sendable {
         do {
             response = try await HTTPExchange.run(
                 target: target, tls: context, headers: headers, body: body, group: group, connectTimeout: min(connectTimeout, timeout),
-                deadline: deadline)
+                deadline: deadline, method: get ? .GET : .POST)
         } catch let e as HTTPExchange.Failure {
             switch e {
             case .timedOut: return .failed(reason: "no answer from \(Self.redact(url)) within \(Units.formatDuration(timeout))", retry: true)
             case .closedEarly: return .failed(reason: "\(Self.redact(url)) closed the connection before answering", retry: true)
             case .tooLarge: return .failed(reason: "\(Self.redact(url)) answered with more than 64 KiB of headers and body", retry: true)
             }
+        } catch let e as NIOConnectionError {
+            return .failed(reason: "cannot connect to \(Self.redact(url)): \(Self.why(e))", retry: true)
         } catch let e as ChannelError {
             if case .connectTimeout = e { return .failed(reason: "cannot connect to \(Self.redact(url)): connect timeout", retry: true) }
             return .failed(reason: "cannot reach \(Self.redact(url)): \(e)", retry: true)
@@ -145,6 +152,18 @@ final class HTTPSender: Sendable {
     }
 
     func shutdown() async {}
+
+    /// A failed connect in a few words: the system's text for each distinct errno ("Connection
+    /// refused"), or that the name did not resolve.
+    static func why(_ e: NIOConnectionError) -> String {
+        var reasons: [String] = []
+        for f in e.connectionErrors {
+            let text = (f.error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(f.error)"
+            if !reasons.contains(text) { reasons.append(text) }
+        }
+        if reasons.isEmpty { return e.dnsAError != nil || e.dnsAAAAError != nil ? "the host name does not resolve" : "no address to connect to" }
+        return reasons.joined(separator: "; ")
+    }
 
     /// `Retry-After: 120` (seconds; an HTTP date is not honoured and backoff applies).
     static func retryAfter(_ value: String) -> Duration? {

@@ -25,7 +25,7 @@ struct StatusCommand: ParsableCommand {
               vitals status
               vitals status --json | jq '.checks[] | select(.severity != "ok")'
               vitals status --health
-              vitals status --channels          # delivery: breaker, queue, last error per channel
+              vitals status --channels          # delivery: breaker, queue, last error per channel; the heartbeat
               vitals status --units             # what each systemd unit uses, busiest CPU first
               vitals status --units --sort memory --top 10
             """)
@@ -38,7 +38,7 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Show the agent's own health (GET /v1/health).")
     var health = false
 
-    @Flag(help: "Show the notification channels' delivery state (GET /v1/channels).")
+    @Flag(help: "Show the notification channels' delivery state and the heartbeat's (GET /v1/channels).")
     var channels = false
 
     @Flag(help: "Show what each systemd unit uses (cgroup v2): CPU, memory and its limit, IO, pressure.")
@@ -100,7 +100,7 @@ struct StatusCommand: ParsableCommand {
                 // The channels that deliver over the network, when there are any.
                 if let r = try? StatusClient.request("GET", "/v1/channels", socket: common.socket ?? DefaultPaths.clientSocket(environment: env)),
                     r.status == 200, let doc = try? JSONDecoder().decode(ChannelsDocument.self, from: Data(r.body)),
-                    doc.channels.contains(where: { $0.type != "log" })
+                    doc.channels.contains(where: { $0.type != "log" }) || doc.heartbeat != nil
                 {
                     print("\n" + StatusTable.channels(doc, now: WallClock.now()), terminator: "")
                 }

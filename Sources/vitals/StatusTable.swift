@@ -75,7 +75,24 @@ extension StatusTable {
                 rows.append([c.name, c.type, c.breaker, "\(c.queued)", "\(c.delivered)", "\(c.failedAttempts)", "\(givenUp)", error])
             }
         }
-        return TextTable.render(rows)
+        return TextTable.render(rows) + (doc.heartbeat.map { heartbeat($0, now: now) } ?? "")
+    }
+
+    /// One line for the heartbeat: where, how often, what the last tick did and when it last got
+    /// through.
+    static func heartbeat(_ h: HeartbeatStatus, now: Double) -> String {
+        let every = Units.formatDuration(.seconds(Int64(h.intervalSeconds)))
+        var line = "\nheartbeat: \(h.target) every \(every)"
+        if let kind = h.lastKind {
+            let when = h.lastAttemptAt.map { " " + ago(now - $0) } ?? ""
+            line += "; last \(kind)\(when): \(h.lastResult ?? "-")"
+            if let reason = h.lastReason { line += " (\(reason))" }
+        } else {
+            line += "; no call yet"
+        }
+        line += "; last success " + (h.lastSuccessAt.map { ago(now - $0) } ?? "never")
+        line += "; \(h.pings) pings, \(h.failPings) fail calls, \(h.errors) errors, \(h.held) held\n"
+        return line
     }
 }
 
