@@ -117,7 +117,35 @@ struct ConfigDecoder {
                     "expected a port (9105: loopback) or host:port (127.0.0.1:9105; 0.0.0.0:9105 for every address), or off; got \(v.shape)")
             }
         }
-        if let n = f["plugins"], let pf = fields(n, "plugins", known: ["directory", "max_concurrent", "builtin_checks"]) {
+        if let n = f["plugins"], let pf = fields(n, "plugins", known: ["directory", "max_concurrent", "builtin_checks", "unit_restarts"]) {
+            if let v = pf["unit_restarts"], let rf = fields(v, "plugins.unit_restarts", known: ["interval", "window", "warning", "critical"]) {
+                var r = c.plugins.unitRestarts
+                if let x = rf["interval"], let d = duration(x, "plugins.unit_restarts.interval", atLeast: .seconds(5), atMost: .seconds(3600)) {
+                    r.interval = d
+                }
+                if let x = rf["window"], let d = duration(x, "plugins.unit_restarts.window", atLeast: .seconds(60), atMost: .seconds(86400)) {
+                    r.window = d
+                }
+                if let x = rf["warning"], let k = integer(x, "plugins.unit_restarts.warning", 1...10_000) { r.warning = k }
+                if let x = rf["critical"] {
+                    if x.scalar == "off" {
+                        note("plugins.unit_restarts.critical", x)
+                        r.critical = nil
+                    } else if let k = integer(x, "plugins.unit_restarts.critical", 1...10_000) {
+                        r.critical = k
+                    }
+                }
+                if let k = r.critical, k <= r.warning, let x = rf["critical"] ?? rf["warning"] {
+                    issue(x, "plugins.unit_restarts.critical", "\(k) must be above warning \(r.warning) (or off)")
+                }
+                if r.window < r.interval * 2, let x = rf["window"] ?? rf["interval"] {
+                    issue(
+                        x, "plugins.unit_restarts.window",
+                        "\(Units.formatDuration(r.window)) must be at least twice the interval \(Units.formatDuration(r.interval)) so restarts are counted over several readings"
+                    )
+                }
+                c.plugins.unitRestarts = r
+            }
             if let v = pf["builtin_checks"], let b = bool(v, "plugins.builtin_checks") { c.plugins.builtinChecks = b }
             if let v = pf["directory"], let s = absolutePath(v, "plugins.directory") { c.plugins.directory = s }
             if let v = pf["max_concurrent"], let k = integer(v, "plugins.max_concurrent", 1...64) { c.plugins.maxConcurrent = k }

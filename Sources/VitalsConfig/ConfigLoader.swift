@@ -67,7 +67,7 @@ public enum ConfigLoader {
         if readChecks {
             do {
                 config.checks =
-                    (config.plugins.builtinChecks ? CompiledChecks.definitions : [])
+                    (config.plugins.builtinChecks ? CompiledChecks.definitions(config.plugins) : [])
                     + (try ChecksLoader.load(directory: config.plugins.directory))
             } catch {
                 issues += error.issues

@@ -92,6 +92,11 @@ public enum ConfigRenderer {
         r.value(1, "plugins.directory", c.plugins.directory)
         r.value(1, "plugins.max_concurrent", "\(c.plugins.maxConcurrent)")
         r.value(1, "plugins.builtin_checks", "\(c.plugins.builtinChecks)")
+        r.section(1, "unit_restarts")
+        r.value(2, "plugins.unit_restarts.interval", Units.formatDuration(c.plugins.unitRestarts.interval))
+        r.value(2, "plugins.unit_restarts.window", Units.formatDuration(c.plugins.unitRestarts.window))
+        r.value(2, "plugins.unit_restarts.warning", "\(c.plugins.unitRestarts.warning)")
+        r.value(2, "plugins.unit_restarts.critical", c.plugins.unitRestarts.critical.map { "\($0)" } ?? "off")
         r.section(0, "thresholds")
         for check in BuiltinCheck.allCases {
             guard let t = c.thresholds[check.rawValue] else { continue }

@@ -135,8 +135,10 @@ public struct PluginConfig: Sendable, Equatable {
     public var directory = "/etc/vitals/checks.d"
     /// The most plugins running at once; further due checks wait for a slot.
     public var maxConcurrent = 4
-    /// Run the compiled-in checks (failed units, reboot required, clock sync).
+    /// Run the compiled-in checks (failed units, reboot required, clock sync, restart loops).
     public var builtinChecks = true
+    /// The restart-loop check's interval, window and levels (`plugins.unit_restarts`).
+    public var unitRestarts = RestartPolicy()
 
     public init() {}
 }

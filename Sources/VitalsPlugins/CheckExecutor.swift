@@ -12,7 +12,7 @@ public enum CheckExecutor {
         let clock = ContinuousClock()
         let start = clock.now
         func done(_ r: PluginResult) -> (PluginResult, Duration) { (r.applying(check.thresholds), start.duration(to: clock.now)) }
-        if let compiled = InProcessChecks.check(for: check) { return done(compiled.run()) }
+        if let compiled = InProcessChecks.check(for: check) { return done(compiled.run(arguments: Array(check.command.dropFirst()))) }
         func failed(_ message: String, _ cause: PluginResult.Cause) -> (PluginResult, Duration) {
             var r = PluginResult(severity: .unknown, message: message)
             r.cause = cause

@@ -14,15 +14,22 @@ public protocol Check: Sendable {
     var interval: Duration { get }
     /// One evaluation.
     func run() -> PluginResult
+    /// One evaluation with the arguments its definition carries after `vitals:<name>` (the
+    /// operator's settings for it); without any, `run()`.
+    func run(arguments: [String]) -> PluginResult
+}
+
+extension Check {
+    public func run(arguments: [String]) -> PluginResult { run() }
 }
 
 /// The in-process checks every host gets (unless `plugins.builtin_checks: false`).
 public enum InProcessChecks {
-    public static let all: [any Check] = [FailedUnitsCheck(), RebootRequiredCheck(), ClockSyncCheck()]
+    public static let all: [any Check] = [FailedUnitsCheck(), RebootRequiredCheck(), ClockSyncCheck(), UnitRestartsCheck.shared]
 
     /// The check a definition stands for, when it is one of these.
     public static func check(for definition: CheckDefinition) -> (any Check)? {
-        guard definition.command.count == 1, definition.command[0].hasPrefix("vitals:") else { return nil }
+        guard let first = definition.command.first, first.hasPrefix("vitals:") else { return nil }
         return all.first { "vitals:\($0.name)" == definition.command[0] }
     }
 }

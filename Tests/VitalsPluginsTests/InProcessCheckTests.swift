@@ -8,7 +8,7 @@ import VitalsTestSupport
 /// The compiled-in checks: failed units, reboot required, clock sync.
 @Suite(.offThePool) struct InProcessCheckTests {
     @Test func everyCompiledDefinitionHasItsCheck() {
-        for d in CompiledChecks.definitions {
+        for d in CompiledChecks.definitions() {
             #expect(InProcessChecks.check(for: d)?.name == d.name)
         }
         #expect(InProcessChecks.check(for: CheckDefinition(name: "x", command: ["/bin/true"])) == nil)
@@ -85,5 +85,39 @@ import VitalsTestSupport
         let bus = FileManager.default.fileExists(atPath: "/run/dbus/system_bus_socket")
         #expect(real.notApplicable == !(booted && bus), "\(real.message)")
         if !booted { #expect(real.message == "not applicable: this system was not booted with systemd (a container or chroot without it)") }
+    }
+}
+
+/// Issue 19: the restart-loop check keeps its readings across runs (one instance serves the agent).
+@Suite struct UnitRestartsCheckTests {
+    final class Host: @unchecked Sendable {
+        var restarts: UInt32 = 0
+        var now: Double = 1000
+    }
+
+    @Test func aServiceRestartingEveryMinuteIsAWarningThenCritical() {
+        let host = Host()
+        let check = UnitRestartsCheck(
+            read: { .services(host.restarts == 0 ? [] : [ServiceRestarts(unit: "crashy.service", restarts: host.restarts, result: "exit-code")]) },
+            now: { host.now })
+        var p = RestartPolicy()
+        p.critical = 5
+        #expect(check.run(arguments: p.arguments).severity == .ok)
+        for minute in 1...5 {
+            host.restarts += 1
+            host.now += 60
+            let r = check.run(arguments: p.arguments)
+            #expect(r.severity == (minute >= 5 ? .critical : minute >= 3 ? .warning : .ok), "minute \(minute): \(r.message)")
+        }
+        #expect(check.run(arguments: p.arguments).message.contains("crashy.service restarted 5 times (last result: exit-code)"))
+        // Without systemd, the answer is the reason, not an alert.
+        let none = UnitRestartsCheck(read: { .cannotAsk(.notApplicable("no system bus")) })
+        #expect(none.run().notApplicable)
+    }
+
+    @Test func theRealHostAnswersOrSaysWhyNot() {
+        let r = UnitRestartsCheck().run()
+        // This machine may have no systemd as PID 1 (then not applicable); under systemd, an answer.
+        #expect(r.notApplicable || [.ok, .warning, .critical].contains(r.severity), "\(r.message)")
     }
 }

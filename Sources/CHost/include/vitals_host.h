@@ -12,6 +12,12 @@
 /// when the bus cannot be asked. On anything but a count, buf holds the reason.
 int vitals_failed_units(char *buf, size_t len);
 
+/// The services systemd has loaded (ListUnitsByPatterns *.service, at most max_units) that
+/// restarted automatically: one line `unit\tNRestarts\tResult\n` each for NRestarts > 0, into buf
+/// (lines that do not fit are left out). Returns how many services were looked at;
+/// VITALS_NOT_APPLICABLE without systemd or a system bus; -errno with the reason in buf.
+int vitals_service_restarts(char *buf, size_t len, int max_units);
+
 /// The kernel's clock discipline (adjtimex): 1 synchronised, 0 not, -errno on error; the
 /// estimated maximum error in microseconds goes to *maxerror_us.
 int vitals_clock_synchronized(long *maxerror_us);

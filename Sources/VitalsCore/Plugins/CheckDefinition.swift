@@ -47,14 +47,20 @@ public struct CheckDefinition: Sendable, Equatable {
 /// The checks compiled into vitals (implemented in VitalsPlugins), as definitions: their command
 /// is `vitals:<name>`, which names the check and is never executed.
 public enum CompiledChecks {
-    public static let definitions: [CheckDefinition] = [
-        CheckDefinition(name: "failed_units", command: ["vitals:failed_units"], interval: .seconds(60), timeout: .seconds(5), source: "built in"),
-        CheckDefinition(
-            name: "reboot_required", command: ["vitals:reboot_required"], interval: .seconds(300), timeout: .seconds(5), source: "built in"),
-        CheckDefinition(name: "clock_sync", command: ["vitals:clock_sync"], interval: .seconds(120), timeout: .seconds(5), source: "built in"),
-    ]
+    /// The definitions with the operator's settings (`plugins.unit_restarts`).
+    public static func definitions(_ plugins: PluginConfig = PluginConfig()) -> [CheckDefinition] {
+        [
+            CheckDefinition(name: "failed_units", command: ["vitals:failed_units"], interval: .seconds(60), timeout: .seconds(5), source: "built in"),
+            CheckDefinition(
+                name: "reboot_required", command: ["vitals:reboot_required"], interval: .seconds(300), timeout: .seconds(5), source: "built in"),
+            CheckDefinition(name: "clock_sync", command: ["vitals:clock_sync"], interval: .seconds(120), timeout: .seconds(5), source: "built in"),
+            CheckDefinition(
+                name: "unit_restarts", command: ["vitals:unit_restarts"] + plugins.unitRestarts.arguments, interval: plugins.unitRestarts.interval,
+                timeout: .seconds(5), source: "built in"),
+        ]
+    }
 
-    public static var names: Set<String> { Set(definitions.map(\.name)) }
+    public static var names: Set<String> { Set(definitions().map(\.name)) }
 }
 
 /// A level of vitals' own on one perfdata value (in the unit the plugin writes): it can raise the
