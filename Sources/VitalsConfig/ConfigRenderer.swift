@@ -88,6 +88,18 @@ public enum ConfigRenderer {
         } else {
             r.value(0, "heartbeat", "off")
         }
+        if c.maintenance.isEmpty {
+            r.value(0, "maintenance", "[]")
+        } else {
+            r.section(0, "maintenance", comment: r.source("maintenance"))
+            for w in c.maintenance {
+                r.item(1, "name: \(quote(w.name))")
+                r.line(2, "match: \(matchers(w.matchers))")
+                r.line(2, "every: \"\(w.every)\"  # \(w.spec.normalized)")
+                r.line(2, "for: \(Units.formatDuration(w.length))")
+                r.line(2, "comment: \(quote(w.comment))")
+            }
+        }
         r.section(0, "plugins")
         r.value(1, "plugins.directory", c.plugins.directory)
         r.value(1, "plugins.max_concurrent", "\(c.plugins.maxConcurrent)")

@@ -21,6 +21,8 @@ public struct Config: Sendable, Equatable {
     public var metricsListen: ListenAddress?
     /// The dead man's switch (issue 19): an outside URL called while the agent makes progress.
     public var heartbeat: HeartbeatConfig?
+    /// Recurring silences (issue 19), each a calendar event and a length.
+    public var maintenance: [MaintenanceWindow] = []
     /// The custom checks read from `plugins.directory` (not part of vitals.yaml itself).
     public var checks: [CheckDefinition] = []
     /// Thresholds per built-in check.

@@ -119,7 +119,8 @@ public struct AlertDispatcher: Sendable {
             }
         }
         let outcome = pipeline.process(
-            results, controls: controls.current, policy: config.alerts, notify: config.notify, now: now, wall: wall, dependencies: dependencies)
+            results, controls: MaintenanceWindows.shared.effective(controls.current, config: config, wall: wall), policy: config.alerts,
+            notify: config.notify, now: now, wall: wall, dependencies: dependencies)
         endAcknowledgements(outcome.endedAcknowledgements, wall: wall)
         let exported = pipeline.engine.export(wall: wall, now: now)
         // The messages first, then the state that counts them as sent: a crash between the two

@@ -1,4 +1,5 @@
 import Logging
+import VitalsConfig
 public import VitalsCore
 import VitalsServer
 
@@ -39,7 +40,10 @@ struct ControlRoutes: Sendable {
         let path = request.path
         if path == "/v1/silences" {
             switch request.method {
-            case "GET", "HEAD": return json(SilencesDocument(controls.current.silences, at: wall()))
+            case "GET", "HEAD":
+                let now = wall()
+                let all = state.current.config.maintenance.map(\.silence) + controls.current.silences
+                return json(SilencesDocument(all, at: now, windows: MaintenanceWindows.shared))
             case "POST": return authorised(request) { addSilence(request, author: $0) }
             default: return .error(405, "/v1/silences answers GET and POST")
             }
@@ -47,6 +51,12 @@ struct ControlRoutes: Sendable {
         if path.hasPrefix("/v1/silences/") {
             let id = String(path.dropFirst("/v1/silences/".count))
             guard request.method == "DELETE" else { return .error(405, "\(path) answers DELETE (expire the silence)") }
+            if let w = state.current.config.maintenance.first(where: { $0.silence.id == id }) {
+                return .error(
+                    400,
+                    "\(id) is the maintenance window \(w.name) of the configuration; remove it from maintenance: in vitals.yaml and reload (systemctl reload vitals)"
+                )
+            }
             return authorised(request) { author in
                 do throws(VitalsError) {
                     let wall = wall()
@@ -101,9 +111,13 @@ struct ControlRoutes: Sendable {
         var startsAt: Double?
         var endsAt: Double?
         var comment: String?
+        /// A maintenance window: the calendar event that starts each window, and its length.
+        var every: String?
+        var windowSeconds: Double?
 
         enum CodingKeys: String, CodingKey {
-            case matchers, comment
+            case matchers, comment, every
+            case windowSeconds = "window_seconds"
             case durationSeconds = "duration_seconds"
             case startsAt = "starts_at"
             case endsAt = "ends_at"
@@ -134,12 +148,34 @@ struct ControlRoutes: Sendable {
         }
         let now = wall()
         let start = body.startsAt ?? now
-        guard let end = body.endsAt ?? body.durationSeconds.map({ start + $0 }) else {
-            return .error(400, "say how long: duration_seconds (--for 2h) or ends_at (Unix seconds)")
+        var asked: Silence
+        if let every = body.every {
+            // A maintenance window: windows of window_seconds at each calendar event, for a year
+            // (permanent ones belong in vitals.yaml, maintenance:).
+            guard let length = body.windowSeconds, length >= MaintenanceWindow.shortest.seconds, length <= MaintenanceWindow.longest.seconds
+            else {
+                return .error(400, "a maintenance window needs window_seconds (--for) from 60 s to 31 days")
+            }
+            do {
+                let spec = try CalendarSpec(every)
+                let zone = try ZoneInfo.load(spec.zone)
+                guard spec.next(after: now, zone: zone) != nil else {
+                    return .error(400, "every: \"\(every)\" does not happen within the next 10 years")
+                }
+            } catch {
+                return .error(400, "every: \(error.message)")
+            }
+            asked = Silence(
+                id: Self.newID(), matchers: matchers, startsAt: start, endsAt: start + AlertControls.maxSilenceSeconds - 60, createdBy: author,
+                comment: String(comment.prefix(1024)), createdAt: now, every: every, windowSeconds: length)
+        } else {
+            guard let end = body.endsAt ?? body.durationSeconds.map({ start + $0 }) else {
+                return .error(400, "say how long: duration_seconds (--for 2h) or ends_at (Unix seconds)")
+            }
+            asked = Silence(
+                id: Self.newID(), matchers: matchers, startsAt: start, endsAt: end, createdBy: author, comment: String(comment.prefix(1024)),
+                createdAt: now)
         }
-        let asked = Silence(
-            id: Self.newID(), matchers: matchers, startsAt: start, endsAt: end, createdBy: author, comment: String(comment.prefix(1024)),
-            createdAt: now)
         let silence: Silence
         do {
             let added = try controls.update { (c: inout AlertControls) throws(VitalsError) in try c.add(asked, now: now) }
@@ -149,17 +185,20 @@ struct ControlRoutes: Sendable {
                 audit(
                     "silence \(silence.id) asked for again by \(author): kept once, ends at the later end",
                     ["silence": "\(silence.id)", "author": "\(author)"])
-                var entry = SilencesDocument.Entry(silence, at: now)
+                var entry = SilencesDocument.Entry(silence, at: now, windows: MaintenanceWindows.shared)
                 entry.matchingAlerts = state.current.alerts.filter { matchers.matchAll($0.labels, severity: $0.severity) }.map(\.labels.fingerprint)
                 return json(entry, status: 200)
             }
         } catch {
             return .error(error.code == .usage ? 400 : 500, error.description)
         }
+        let span =
+            silence.every.map { "every \($0) for \(Units.formatDuration(.seconds(Int64(silence.windowSeconds ?? 0))))" }
+            ?? "for \(Units.formatDuration(.seconds(Int64(silence.endsAt - silence.startsAt))))"
         audit(
-            "silence \(silence.id) added by \(author) for \(Units.formatDuration(.seconds(Int64(end - start)))): \(matchers.map(\.description).joined(separator: " ")): \(silence.comment)",
+            "silence \(silence.id) added by \(author) \(span): \(matchers.map(\.description).joined(separator: " ")): \(silence.comment)",
             ["silence": "\(silence.id)", "author": "\(author)", "matchers": "\(matchers.map(\.description).joined(separator: " "))"])
-        var entry = SilencesDocument.Entry(silence, at: now)
+        var entry = SilencesDocument.Entry(silence, at: now, windows: MaintenanceWindows.shared)
         entry.matchingAlerts = state.current.alerts.filter { matchers.matchAll($0.labels, severity: $0.severity) }.map(\.labels.fingerprint)
         return json(entry, status: 201)
     }
@@ -250,8 +289,26 @@ public struct SilencesDocument: Codable, Sendable {
         public var state: Silence.State
         /// For a new silence: the alerts it matches now.
         public var matchingAlerts: [Fingerprint]?
+        /// A maintenance window: its calendar event, each window's length, when the windows stop
+        /// (`starts_at`/`ends_at` are the window in force or the next one), and the next starts.
+        public var every: String?
+        public var windowSeconds: Double?
+        public var recurringEndsAt: Double?
+        public var nextWindows: [Double]?
 
-        init(_ s: Silence, at wall: Double) {
+        init(_ s: Silence, at wall: Double, windows: MaintenanceWindows? = nil) {
+            if s.every != nil, let windows {
+                self.init(plain: windows.materialize(s, at: wall), at: wall)
+                every = s.every.flatMap { windows.resolve($0)?.spec.normalized } ?? s.every
+                windowSeconds = s.windowSeconds
+                recurringEndsAt = s.endsAt
+                nextWindows = windows.nextWindows(s, after: wall, count: 3)
+                return
+            }
+            self.init(plain: s, at: wall)
+        }
+
+        init(plain s: Silence, at wall: Double) {
             id = s.id
             matchers = s.matchers
             startsAt = s.startsAt
@@ -269,13 +326,18 @@ public struct SilencesDocument: Codable, Sendable {
             case createdBy = "created_by"
             case createdAt = "created_at"
             case matchingAlerts = "matching_alerts"
+            case every
+            case windowSeconds = "window_seconds"
+            case recurringEndsAt = "recurring_ends_at"
+            case nextWindows = "next_windows"
         }
     }
 
     public var silences: [Entry]
 
-    public init(_ silences: [Silence], at wall: Double) {
-        self.silences = silences.map { Entry($0, at: wall) }.sorted { ($0.state.order, $0.endsAt) < ($1.state.order, $1.endsAt) }
+    /// `silences` as they stand at `wall` (recurring ones already placed on their window).
+    public init(_ silences: [Silence], at wall: Double, windows: MaintenanceWindows? = nil) {
+        self.silences = silences.map { Entry($0, at: wall, windows: windows) }.sorted { ($0.state.order, $0.endsAt) < ($1.state.order, $1.endsAt) }
     }
 }
 

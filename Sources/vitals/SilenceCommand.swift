@@ -24,6 +24,8 @@ struct SilenceCommand: ParsableCommand {
             Examples:
               sudo vitals silence add --match check=disk --match resource=/srv --for 2h --comment "moving data"
               sudo vitals silence add --match 'resource=~/mnt/.*' --for 1d --comment "backup disks rotate"
+              sudo vitals silence add --match check=disk --match resource=/backup --every 'Sun *-*-* 02:00' --for 2h --comment "weekly backup"
+              systemd-analyze calendar --iterations=3 'Sun *-*-* 02:00'     # the same calendar syntax, to test an expression
               vitals silence list
               sudo vitals silence expire 3f2a9c1e
             """,
@@ -41,8 +43,14 @@ struct SilenceCommand: ParsableCommand {
         @Option(name: .customLong("match"), parsing: .upToNextOption, help: "Matchers such as check=disk resource=/srv (all must hold).")
         var matchers: [String] = []
 
-        @Option(name: .customLong("for"), help: "How long, e.g. 30m, 2h, 1d.")
+        @Option(name: .customLong("for"), help: "How long, e.g. 30m, 2h, 1d (with --every: each window's length).")
         var duration: String
+
+        @Option(
+            help: ArgumentHelp(
+                "A maintenance window: a calendar event in systemd's syntax at which each window starts, e.g. 'Sun *-*-* 02:00' or 'Mon..Fri 22:00 Europe/Berlin'; it recurs for a year (permanent ones go in vitals.yaml, maintenance:).",
+                valueName: "calendar"))
+        var every: String?
 
         @Option(help: "When it starts, in seconds from now (e.g. 1h for a maintenance window later); default now.")
         var start: String?
@@ -69,8 +77,11 @@ struct SilenceCommand: ParsableCommand {
         func run() throws {
             let now = WallClock.now()
             let startsAt = now + (start.flatMap(Units.parseDuration)?.seconds ?? 0)
-            let body = SilenceBody(
-                matchers: matchers, startsAt: startsAt, endsAt: startsAt + Units.parseDuration(duration)!.seconds, comment: comment)
+            let length = Units.parseDuration(duration)!.seconds
+            let body =
+                every != nil
+                ? SilenceBody(matchers: matchers, startsAt: startsAt, endsAt: nil, comment: comment, every: every, windowSeconds: length)
+                : SilenceBody(matchers: matchers, startsAt: startsAt, endsAt: startsAt + length, comment: comment)
             let reply = try common.send("POST", "/v1/silences", body: Array(try JSONEncoder().encode(body)))
             if json {
                 print(reply.text, terminator: "")
@@ -80,9 +91,16 @@ struct SilenceCommand: ParsableCommand {
             let mutes = entry.matchingAlerts ?? []
             // 200, not 201: the same silence was already in force (a retry); it is kept once.
             let again = reply.status == 200 ? " (already in force: kept once)" : ""
-            print(
-                "silence \(entry.id) \(entry.state.rawValue)\(again) until \(SilenceCommand.time(entry.endsAt)); it matches \(mutes.count) alert\(mutes.count == 1 ? "" : "s") now"
-            )
+            if let every = entry.every {
+                let next = (entry.nextWindows ?? []).prefix(3).map { SilenceCommand.time($0) }.joined(separator: ", ")
+                print(
+                    "maintenance window \(entry.id)\(again): every \(every) for \(duration), \(entry.state.rawValue) now; next windows: \(next.isEmpty ? "none" : next); it matches \(mutes.count) alert\(mutes.count == 1 ? "" : "s") now"
+                )
+            } else {
+                print(
+                    "silence \(entry.id) \(entry.state.rawValue)\(again) until \(SilenceCommand.time(entry.endsAt)); it matches \(mutes.count) alert\(mutes.count == 1 ? "" : "s") now"
+                )
+            }
             for fp in mutes { print("  \(fp)") }
         }
     }
@@ -127,13 +145,16 @@ struct SilenceCommand: ParsableCommand {
     struct SilenceBody: Encodable {
         var matchers: [String]
         var startsAt: Double
-        var endsAt: Double
+        var endsAt: Double?
         var comment: String
+        var every: String? = nil
+        var windowSeconds: Double? = nil
 
         enum CodingKeys: String, CodingKey {
-            case matchers, comment
+            case matchers, comment, every
             case startsAt = "starts_at"
             case endsAt = "ends_at"
+            case windowSeconds = "window_seconds"
         }
     }
 
@@ -150,10 +171,20 @@ struct SilenceCommand: ParsableCommand {
         let shown = doc.silences.filter { expired || $0.state != .expired }
         if shown.isEmpty { return "no silences\(expired ? "" : " in force (--expired lists ended ones)")\n" }
         var rows = [["ID", "STATE", "ENDS", "CREATED BY", "MATCHERS", "COMMENT"]]
+        func inTime(_ t: Double) -> String { "in \(Units.formatDuration(.seconds(Int64(max(0, t - now)))))" }
+        var windows: [String] = []
         for s in shown {
-            let ends = s.state == .expired ? StatusTable.ago(now - s.endsAt) : "in \(Units.formatDuration(.seconds(Int64(max(0, s.endsAt - now)))))"
+            var ends = s.state == .expired ? StatusTable.ago(now - s.endsAt) : inTime(s.endsAt)
+            if let every = s.every, s.state != .expired {
+                // A maintenance window: the window in force ends, or the next one starts.
+                ends = s.state == .active ? "window ends \(inTime(s.endsAt))" : "next window \(inTime(s.startsAt))"
+                let length = Units.formatDuration(.seconds(Int64(s.windowSeconds ?? 0)))
+                let next = (s.nextWindows ?? []).prefix(3).map { time($0) }.joined(separator: ", ")
+                windows.append("\(s.id): every \(every) for \(length); next: \(next.isEmpty ? "none" : next)")
+            }
             rows.append([s.id, s.state.rawValue, ends, s.createdBy, s.matchers.map(\.description).joined(separator: " "), s.comment])
         }
+        if !windows.isEmpty { return TextTable.render(rows) + "\nmaintenance windows:\n" + windows.map { "  " + $0 + "\n" }.joined() }
         return TextTable.render(rows)
     }
 }

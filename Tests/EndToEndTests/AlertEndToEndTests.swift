@@ -125,6 +125,46 @@ import VitalsTestSupport
         return (try? condition()) == true
     }
 
+    /// Issue 19: maintenance windows from vitals.yaml and from the CLI, through the real socket.
+    @Test func maintenanceWindowsFromTheConfigurationAndTheCLI() throws {
+        let dir = try AgentProcess.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let proc = try copyFixture("debian12", to: dir)
+        try "9.00 9.00 9.00 1/80 4910\n".write(toFile: proc + "/loadavg", atomically: true, encoding: .utf8)
+        // A window every minute lasting an hour: always in force, so the load alert is held by it.
+        try (Self.critical + "maintenance:\n  - {name: always, match: [check=load], every: \"*:*:00\", for: 1h, comment: load test}\n")
+            .write(toFile: dir + "/v.yaml", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(
+            arguments: ["--config", dir + "/v.yaml", "--procfs-root", proc, "--state-dir", dir + "/state"], dir: dir)
+        _ = try agent.waitForCycles(1)
+        let sock = ["--socket", agent.socket]
+        #expect(eventually { try loadAlert(agent.socket)["severity"] as? String == "critical" })
+        let held = try loadAlert(agent.socket)
+        #expect((held["muted_by"] as? [String: String])?["by"] == "maintenance-always", "\(held)")
+        #expect(held["notifications"] as? Int == 0)
+        let refused = try cli(["silence", "expire", "maintenance-always"] + sock)
+        #expect(refused.status == 1 && refused.err.contains("remove it from maintenance: in vitals.yaml and reload"), "\(refused.err)")
+
+        // From the CLI: a weekly window in Berlin time, listed with its next windows.
+        let add = try cli(
+            [
+                "silence", "add", "--match", "check=disk", "--match", "resource=/backup", "--every", "Sun *-*-* 02:00 Europe/Berlin", "--for", "2h",
+                "--comment", "weekly backup",
+            ] + sock)
+        #expect(add.status == 0, "\(add.err)")
+        #expect(add.out.contains("every Sun *-*-* 02:00:00 Europe/Berlin for 2h") && add.out.contains("next windows: 20"), "\(add.out)")
+        let list = try cli(["silence", "list"] + sock)
+        #expect(list.out.contains("maintenance windows:") && list.out.contains("maintenance-always: every *-*-* *:*:00 for 1h"), "\(list.out)")
+        #expect(list.out.contains("every Sun *-*-* 02:00:00 Europe/Berlin for 2h; next: "), "\(list.out)")
+        let doc = try JSONSerialization.jsonObject(with: Data(try cli(["silence", "list", "--json"] + sock).out.utf8)) as? [String: Any]
+        let weekly = (doc?["silences"] as? [[String: Any]])?.first { $0["comment"] as? String == "weekly backup" }
+        #expect((weekly?["next_windows"] as? [Double])?.count == 3, "\(String(describing: weekly))")
+        #expect(weekly?["window_seconds"] as? Double == 7200)
+        // A calendar event systemd would refuse is refused with the reason.
+        let bad = try cli(["silence", "add", "--match", "check=disk", "--every", "Sun 25:00", "--for", "2h", "--comment", "x"] + sock)
+        #expect(bad.status == 1 && bad.err.contains("the hour \"25\" is not in 0..23"), "\(bad.err)")
+    }
+
     @Test func silencesAndAcknowledgementsThroughTheCLIOnTheRealSocket() throws {
         let dir = try AgentProcess.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -24,7 +24,7 @@ import VitalsTestKit
         let time = ManualTime()
         let tracker = ProgressTracker(clock: time.clock)
         tracker.register("sampling", deadline: .seconds(30))
-        let settings = HeartbeatConfig(url: .text(base + "/hb"), failURL: .text(base + "/hb/fail"), interval: .seconds(60), timeout: .seconds(5))
+        let settings = HeartbeatConfig(url: .text(base + "/hb"), failURL: .text(base + "/hb/fail"), interval: .seconds(60), timeout: .seconds(30))
         let state = AgentState(config: Config(), configFile: nil, startedAt: time.wall)
         let group = MultiThreadedEventLoopGroup.singleton
         let board = HeartbeatBoard(HeartbeatStatus(target: HeartbeatConfig.shown(base), intervalSeconds: 60))
@@ -68,7 +68,7 @@ import VitalsTestKit
         defer { sink.stop() }
         let time = ManualTime()
         var config = Config()
-        config.heartbeat = HeartbeatConfig(url: .text(sink["WEBHOOK_SINK_URL"] + "/a"), interval: .seconds(60), method: .get, timeout: .seconds(5))
+        config.heartbeat = HeartbeatConfig(url: .text(sink["WEBHOOK_SINK_URL"] + "/a"), interval: .seconds(60), method: .get, timeout: .seconds(30))
         let state = AgentState(config: config, configFile: nil, startedAt: time.wall)
         let group = MultiThreadedEventLoopGroup.singleton
         let board = HeartbeatBoard(nil)

@@ -84,7 +84,9 @@ final class InProcessAgent: Sendable {
     func settle() async throws {
         var quiet = 0
         _ = try await waitFor("the agent settles") { () -> Bool? in
-            let busy = running.delivery.channels.contains { $0.inFlight } || !running.alertStageIdle || time.sleeping < 3
+            // The services that sleep on the clock: sampling, the plugin runs, delivery, and the
+            // heartbeat (which looks at the configuration every 10 s when it has none).
+            let busy = running.delivery.channels.contains { $0.inFlight } || !running.alertStageIdle || time.sleeping < 4
             quiet = busy ? 0 : quiet + 1
             // Idle on several looks in a row: a wake-up in flight has time to show.
             return quiet >= 5 ? true : nil

@@ -9,11 +9,18 @@ public struct Silence: Sendable, Equatable, Codable {
     public var createdBy: String
     public var comment: String
     public var createdAt: Double
+    /// A maintenance window (issue 19): the calendar event (systemd's syntax) at which each
+    /// window starts, and its length in seconds; the silence holds only within its windows
+    /// between `startsAt` and `endsAt`. Nil for a plain silence.
+    public var every: String?
+    public var windowSeconds: Double?
 
     public init(
         id: String, matchers: [LabelMatcher], startsAt: Double, endsAt: Double, createdBy: String, comment: String,
-        createdAt: Double
+        createdAt: Double, every: String? = nil, windowSeconds: Double? = nil
     ) {
+        self.every = every
+        self.windowSeconds = windowSeconds
         self.id = id
         self.matchers = matchers
         self.startsAt = startsAt
@@ -105,6 +112,15 @@ public struct AlertControls: Sendable, Equatable, Codable {
     }
 
     // MARK: silences
+
+    /// These controls with the configuration's maintenance windows added and every silence as
+    /// it stands at `wall` (`materialize`, which places a recurring one on its window in force):
+    /// what the alert pipeline and the silence list read.
+    public func effective(adding windows: [Silence], materialize: (Silence) -> Silence) -> AlertControls {
+        var c = self
+        c.silences = (windows + silences).map(materialize)
+        return c
+    }
 
     /// Adds a silence; the caller gives it a fresh `id`. The same silence asked for again (the
     /// same matchers, author, comment and start within a minute, while the first is in force: a retry after the
