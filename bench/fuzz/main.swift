@@ -141,6 +141,18 @@ func runProcFS(_ input: [UInt8]) {
     let history = FillHistoryFile.decode(FillHistoryFile.header + "\n" + text, file: "forecast-history", now: 1_800_000_000, maxAge: 25_200)
     for (_, h) in history.histories.prefix(4) { _ = FillTrend.forecast(h, windows: ForecastWindows()) }
     _ = UnitGlob.matches(String(text.prefix(256)), "postgresql.service")
+    // Issue 19: zone files (TZif with a POSIX footer) the agent reads from /usr/share/zoneinfo,
+    // calendar events from vitals.yaml and the socket, and systemd's restart lines.
+    if let zone = try? ZoneRules.parse(input, name: "fuzz") {
+        _ = zone.offset(at: 1_800_000_000)
+        _ = (try? CalendarSpec("Sun *-*-* 02:00"))?.next(after: 1_800_000_000, zone: zone)
+    }
+    _ = ZoneRules.posix(String(text.prefix(200)), name: "fuzz")?.offset(at: 1_800_000_000)
+    if let spec = try? CalendarSpec(String(text.prefix(300))) {
+        _ = spec.next(after: 1_800_000_000, zone: .utc)
+        _ = spec.normalized
+    }
+    _ = ServiceRestarts.parse(text)
 }
 
 func runPlugin(_ input: [UInt8]) {
