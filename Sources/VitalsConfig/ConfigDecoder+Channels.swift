@@ -7,8 +7,8 @@ import VitalsCore
 /// The settings of each channel kind (`channels.NAME` beyond `type`), and secrets.
 extension ConfigDecoder {
     static let commonChannelKeys = ["type", "max_alerts_per_hour", "fallback", "retry", "breaker"]
-    static let webhookKeys = ["url", "headers", "bearer_token", "basic_auth", "hmac_secret", "connect_timeout", "timeout", "ca_file"]
-    static let smtpKeys = ["servers", "tls", "ca_file", "username", "password", "from", "to", "timeout", "helo"]
+    static let webhookKeys = ["url", "headers", "bearer_token", "basic_auth", "hmac_secret", "connect_timeout", "timeout", "ca_file", "summary"]
+    static let smtpKeys = ["servers", "tls", "ca_file", "username", "password", "from", "to", "timeout", "helo", "subject", "body"]
     static let alertmanagerKeys = ["urls", "timeout", "resend_interval", "ca_file", "bearer_token", "basic_auth"]
 
     /// The keys a channel of `kind` accepts.
@@ -65,6 +65,7 @@ extension ConfigDecoder {
             if let v = cf["connect_timeout"], let d = duration(v, "\(path).connect_timeout", atLeast: .milliseconds(100)) { w.connectTimeout = d }
             if let v = cf["timeout"], let d = duration(v, "\(path).timeout", atLeast: .milliseconds(100)) { w.timeout = d }
             if let v = cf["ca_file"] { w.caFile = absolutePath(v, "\(path).ca_file") }
+            if let v = cf["summary"] { w.summary = template(v, "\(path).summary") }
             if url != nil { c.webhook = w }
         case .alertmanager:
             guard let node = cf["urls"], let urls = stringList(node, "\(path).urls"), !urls.isEmpty else {
@@ -123,6 +124,8 @@ extension ConfigDecoder {
             }
             if let v = cf["timeout"], let d = duration(v, "\(path).timeout", atLeast: .seconds(1)) { s.timeout = d }
             if let v = cf["helo"] { s.helo = v.scalar }
+            if let v = cf["subject"] { s.subject = template(v, "\(path).subject") }
+            if let v = cf["body"] { s.body = template(v, "\(path).body") }
             if !servers.isEmpty && tls != nil && from != nil && !to.isEmpty { c.smtp = s }
         }
     }
@@ -255,6 +258,27 @@ extension ConfigDecoder {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
             && !s.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\r" || $0 == "\n" })
+    }
+}
+
+/// Issue 19: message templates.
+extension ConfigDecoder {
+    /// A channel's own text (`subject`, `body`, `summary`): checked here, so an unknown field or a
+    /// broken placeholder is refused at load with its position, never met at the first alert.
+    mutating func template(_ n: YAMLNode, _ path: String) -> MessageTemplate? {
+        guard let text = n.scalar else {
+            issue(n, path, "expected a text with {{ field }} placeholders, e.g. \"[{{ severity | upper }}] {{ instance }}: {{ message }}\"")
+            return nil
+        }
+        do {
+            let t = try MessageTemplate(text)
+            note(path, n)
+            return t
+        } catch {
+            issue(
+                n, path, "\(error.message); e.g. \"[{{ severity | upper }}] {{ instance }}: {{ message }}\" (vitals test-notify --template shows it)")
+            return nil
+        }
     }
 }
 

@@ -182,6 +182,7 @@ public enum ConfigRenderer {
             r.line(2, "connect_timeout: \(Units.formatDuration(w.connectTimeout))")
             r.line(2, "timeout: \(Units.formatDuration(w.timeout))")
             if let c = w.caFile { r.line(2, "ca_file: \(quote(c))") }
+            if let t = w.summary { r.line(2, "summary: \(templateText(t))") }
         }
         if let a = ch.alertmanager {
             r.line(2, "urls: \(list(a.urls))")
@@ -200,7 +201,24 @@ public enum ConfigRenderer {
             r.line(2, "to: \(list(m.to))")
             r.line(2, "timeout: \(Units.formatDuration(m.timeout))")
             if let h = m.helo { r.line(2, "helo: \(quote(h))") }
+            if let t = m.subject { r.line(2, "subject: \(templateText(t))") }
+            if let t = m.body { r.line(2, "body: \(templateText(t))") }
         }
+    }
+
+    /// A template as a YAML double-quoted scalar (its newlines and quotes escaped).
+    private static func templateText(_ t: MessageTemplate) -> String {
+        var out = "\""
+        for ch in t.source {
+            switch ch {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default: out.append(ch)
+            }
+        }
+        return out + "\""
     }
 
     private static func list(_ l: [String]) -> String { "[" + l.map(quote).joined(separator: ", ") + "]" }

@@ -6,10 +6,16 @@ public enum MessageText {
     /// `[CRITICAL] web1: disk /srv 96.2% used, above critical 95%` for one alert;
     /// `[CRITICAL] web1: 3 alerts (2 critical, 1 warning)` for several; `[RESOLVED] ...` when all
     /// recovered.
-    public static func subject(_ m: ChannelMessage, instance: String) -> String {
+    /// With `template`, the operator's subject, rendered with the worst alert of the message
+    /// (`{{ count }}` says how many it carries), on one line.
+    public static func subject(_ m: ChannelMessage, instance: String, template: MessageTemplate? = nil) -> String {
         let ns = m.notifications
         guard let first = ns.first else {
             return "[DIGEST] \(instance): \(m.digest.map { "\($0.count) alerts held back by the storm limit" } ?? "no alerts")"
+        }
+        if let template {
+            let worst = ns.max(by: { rank($0.severity) < rank($1.severity) }) ?? first
+            return oneLine(template.render(worst, instance: instance, count: ns.count, channel: m.channel))
         }
         if ns.count == 1 { return "\(tag(first)) \(instance): \(oneLine(first.message))" }
         let worst = ns.map(\.severity).max(by: { rank($0) < rank($1) }) ?? .ok
@@ -24,10 +30,16 @@ public enum MessageText {
 
     /// The plain-text body: one block per alert (state, value, limit, since when, reason), then
     /// the digest of what the storm limit held back.
-    public static func body(_ m: ChannelMessage, instance: String, via: String? = nil) -> String {
+    /// With `template`, the operator's text for each alert instead of vitals' block; the
+    /// fallback note, the digest and the limit note stay.
+    public static func body(_ m: ChannelMessage, instance: String, via: String? = nil, template: MessageTemplate? = nil) -> String {
         var out: [String] = []
         if let via { out.append("(Channel \(via) is failing; this message comes through its fallback.)\n") }
         for n in m.notifications {
+            if let template {
+                out.append(template.render(n, instance: instance, count: m.notifications.count, channel: m.channel))
+                continue
+            }
             var lines = [
                 "\(tag(n)) \(n.labels["alertname"] ?? "alert") on \(instance)\(n.labels["resource"].map { $0.isEmpty ? "" : " (\($0))" } ?? "")"
             ]

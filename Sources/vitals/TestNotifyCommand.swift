@@ -25,6 +25,7 @@ struct TestNotifyCommand: AsyncParsableCommand {
               sudo vitals test-notify              # every channel
               sudo vitals test-notify ops-mail
               sudo vitals test-notify --config /etc/vitals/vitals.yaml hook
+              vitals test-notify --template ops-mail      # show the subject and body, send nothing
             """)
 
     @Option(help: "Configuration file (default /etc/vitals/vitals.yaml when it exists, else embedded defaults).")
@@ -32,6 +33,12 @@ struct TestNotifyCommand: AsyncParsableCommand {
 
     @Argument(help: "The channel to test (default: every channel).")
     var channel: String?
+
+    @Flag(
+        help:
+            "Send nothing: print what the channel's templates make of a sample alert (mail subject and body, webhook summary), or vitals' own wording where none is set."
+    )
+    var template = false
 
     func run() async throws {
         let loaded: LoadedConfig
@@ -47,8 +54,12 @@ struct TestNotifyCommand: AsyncParsableCommand {
             printError("vitals: no channel named \"\(name)\"; channels are: \(all.map(\.name).joined(separator: ", "))")
             throw ExitCode(3)
         }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let instance = Hostname.current()
+        if template {
+            for c in chosen { print(Self.preview(c, instance: instance, wall: WallClock.now())) }
+            return
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var failed = false
         for c in chosen {
             let wall = WallClock.now()
@@ -69,6 +80,33 @@ struct TestNotifyCommand: AsyncParsableCommand {
         }
         try? await group.shutdownGracefully()
         if failed { throw ExitCode(1) }
+    }
+
+    /// What a channel's texts make of a sample alert (a critical disk alert with its culprits).
+    static func preview(_ c: ChannelConfig, instance: String, wall: Double) -> String {
+        let labels = LabelSet(["alertname": "VitalsDisk", "instance": instance, "check": "disk", "resource": "/srv"])
+        var n = AlertNotification(
+            fingerprint: labels.fingerprint, labels: labels, severity: .critical, previous: .warning, reason: .raised,
+            message: "disk /srv 96.2% used, above critical 95%; 12.4 GiB free", value: 96.2, threshold: 95, startsAt: wall - 600, at: wall,
+            duration: nil, worstSeverity: nil, worstValue: nil, sequence: 1, flapPercent: nil, route: "default")
+        n.annotations = ["unit": "%"]
+        let m = ChannelMessage(channel: c.name, notifications: [n], digest: nil, limitReached: false, at: wall)
+        var out = "\(c.name) (\(c.kind.rawValue)), for a sample critical disk alert:\n"
+        switch c.kind {
+        case .smtp:
+            out +=
+                "  Subject: \(MessageText.subject(m, instance: instance, template: c.smtp?.subject))\(c.smtp?.subject == nil ? "   (vitals' own)" : "")\n"
+            out += "  Body\(c.smtp?.body == nil ? " (vitals' own)" : ""):\n"
+            out += MessageText.body(m, instance: instance, template: c.smtp?.body).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { "    " + $0 }.joined(separator: "\n")
+        case .webhook:
+            let summary = WebhookPayload.annotations(n, summary: c.webhook?.summary, instance: instance, count: 1, channel: c.name)["summary"] ?? ""
+            out += "  summary: \(summary)\(c.webhook?.summary == nil ? "   (vitals' own: the check's message)" : "")\n"
+        case .alertmanager, .log:
+            out +=
+                "  (no templates: \(c.kind == .log ? "the journal line is the check's message" : "Alertmanager's own templates format its notifications"))\n"
+        }
+        return out
     }
 
     /// A warning from the check `test`, marked as a test everywhere it shows.

@@ -62,3 +62,40 @@ import VitalsCore
         #expect(errors("heartbeat: {url: \"https://h/x\", ping: 1}\n").first?.contains("heartbeat") == true)
     }
 }
+
+/// Issue 19: channel templates in the configuration: read, shown, and refused with position.
+@Suite struct TemplateConfigTests {
+    @Test func templatesAreReadShownAndMistakesRefusedWithTheirPosition() throws {
+        let text = """
+            channels:
+              mail:
+                type: smtp
+                servers: [localhost:25]
+                tls: none
+                from: vitals@web1.example.com
+                to: [ops@example.com]
+                subject: "[{{ severity | upper }}] {{ instance }}: {{ message }}"
+                body: "{{ message }}\\nrunbook: {{ labels.runbook }}"
+              hook:
+                type: webhook
+                url: https://hooks.example.com/x
+                summary: "{{ alertname }} on {{ instance }}"
+            """
+        let loaded = try ConfigLoader.load(text: text, name: "v.yaml")
+        let mail = try #require(loaded.config.notify.channel(named: "mail")?.smtp)
+        #expect(mail.subject?.source == "[{{ severity | upper }}] {{ instance }}: {{ message }}")
+        #expect(mail.body?.source == "{{ message }}\nrunbook: {{ labels.runbook }}")
+        #expect(loaded.config.notify.channel(named: "hook")?.webhook?.summary?.source == "{{ alertname }} on {{ instance }}")
+        let shown = ConfigRenderer.render(loaded)
+        #expect(shown.contains("body: \"{{ message }}\\nrunbook: {{ labels.runbook }}\""), "\(shown)")
+        #expect(try ConfigLoader.load(text: shown, name: "shown.yaml").config.notify == loaded.config.notify, "round trip")
+        do {
+            _ = try ConfigLoader.load(
+                text: "channels:\n  hook:\n    type: webhook\n    url: https://h/x\n    summary: \"{{ sevrity }}\"\n", name: "v.yaml")
+            Issue.record("accepted an unknown field")
+        } catch {
+            #expect(
+                error.description.hasPrefix("v.yaml:5:14: channels.hook.summary: character 3: \"sevrity\" is not a field"), "\(error.description)")
+        }
+    }
+}

@@ -363,3 +363,37 @@ import VitalsTestSupport
         #expect(notifications("resolved") == 1)
     }
 }
+
+/// Issue 19: the operator's own subject, body and summary, through the real SMTP server and the
+/// real HTTP receiver.
+@Suite(.serialized, .offThePool) struct TemplatePeerTests {
+    @Test func aTemplatedMailAndWebhookSummaryReachTheRealPeers() async throws {
+        let d = try NotifierPeerTests.dir()
+        defer { try? FileManager.default.removeItem(atPath: d) }
+        let smtp = try Peer("smtp-sink", dir: d + "/s", ["--mode", "plain"])
+        defer { smtp.stop() }
+        var settings = NotifierPeerTests.smtp(smtp, tls: .none)
+        settings.subject = try MessageTemplate("{{ severity | upper }} on {{ instance }}: {{ check }} {{ resource }} at {{ value }}{{ unit }}")
+        settings.body = try MessageTemplate("{{ message }}\nteam: {{ labels.team }} (since {{ since }}; id {{ fingerprint }})")
+        let sent = await SMTPNotifier(settings: settings, group: NotifierPeerTests.group).deliver(NotifierPeerTests.message())
+        #expect(sent.isDelivered, "\(sent)")
+        let eml = try String(contentsOfFile: d + "/s/mail/000001.eml", encoding: .utf8)
+        #expect(eml.contains("Subject: CRITICAL on web1: disk_space /srv at 96.2\r\n"), "\(eml)")
+        #expect(
+            eml.contains("\r\n\r\ndisk /srv 96.2% used, above critical 95%; 3.1 GiB free\r\nteam:  (since 2026-11-23T00:00:00.000Z; id "), "\(eml)")
+
+        let hook = try Peer("webhook-sink", dir: d + "/h")
+        defer { hook.stop() }
+        let w = WebhookNotifier(
+            settings: WebhookSettings(
+                url: hook["WEBHOOK_SINK_URL"] + "/x", timeout: .seconds(60),
+                summary: try MessageTemplate("[{{ status }}] {{ alertname }} {{ resource }}: {{ message | lower }}")),
+            group: NotifierPeerTests.group)
+        #expect(await w.deliver(NotifierPeerTests.message()).isDelivered)
+        let body = try #require(jsonLines(hook["WEBHOOK_SINK_REQUESTS"]).first?["body_json"] as? [String: Any])
+        let alert = try #require((body["alerts"] as? [[String: Any]])?.first)
+        #expect(
+            (alert["annotations"] as? [String: String])?["summary"]
+                == "[firing] VitalsDiskSpace /srv: disk /srv 96.2% used, above critical 95%; 3.1 gib free")
+    }
+}

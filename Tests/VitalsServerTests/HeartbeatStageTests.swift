@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import NIOPosix
 import Testing
 import VitalsCore
@@ -26,7 +27,8 @@ import VitalsTestKit
         tracker.register("sampling", deadline: .seconds(30))
         let settings = HeartbeatConfig(url: .text(base + "/hb"), failURL: .text(base + "/hb/fail"), interval: .seconds(60), timeout: .seconds(30))
         let state = AgentState(config: Config(), configFile: nil, startedAt: time.wall)
-        let group = MultiThreadedEventLoopGroup.singleton
+        // Its own event loop: a shared one may be busy with another test's work.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let board = HeartbeatBoard(HeartbeatStatus(target: HeartbeatConfig.shown(base), intervalSeconds: 60))
         let service = HeartbeatService(
             board: board, tracker: tracker, delivery: Delivery(store: nil), state: state, logger: Self.quiet, clock: time.clock,
@@ -35,7 +37,7 @@ import VitalsTestKit
         func paths() -> [String] { jsonLines(sink["WEBHOOK_SINK_REQUESTS"]).compactMap { $0["path"] as? String } }
 
         #expect(await service.tick(settings: settings, pinger: pinger, previous: nil) == "ping")
-        #expect(paths() == ["/hb"])
+        #expect(paths() == ["/hb"], "\(String(describing: board.current))")
         #expect(board.current?.pings == 1 && board.current?.lastResult == "HTTP 200")
 
         // Sampling misses its 30 s deadline: the fail URL gets the stage's name.
@@ -58,6 +60,7 @@ import VitalsTestKit
         #expect(await service.tick(settings: settings, pinger: pinger, previous: "held") == "ping")
         #expect(paths() == ["/hb", "/hb/fail", "/hb"])
         #expect(board.current?.pings == 2 && board.current?.errors == 0)
+        try await group.shutdownGracefully()
     }
 
     @Test func theScheduleWaitsForTheFirstCycleAndFollowsAReloadedConfig() async throws {
@@ -70,7 +73,8 @@ import VitalsTestKit
         var config = Config()
         config.heartbeat = HeartbeatConfig(url: .text(sink["WEBHOOK_SINK_URL"] + "/a"), interval: .seconds(60), method: .get, timeout: .seconds(30))
         let state = AgentState(config: config, configFile: nil, startedAt: time.wall)
-        let group = MultiThreadedEventLoopGroup.singleton
+        // Its own event loop: a shared one may be busy with another test's work.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let board = HeartbeatBoard(nil)
         let service = HeartbeatService(
             board: board, tracker: ProgressTracker(clock: time.clock), delivery: Delivery(store: nil), state: state, logger: Self.quiet,
@@ -115,5 +119,8 @@ import VitalsTestKit
         try await advance(.seconds(130))
         #expect(requests().count == count, "no calls once the section is gone")
         #expect(board.current == nil)
+        running.cancel()
+        _ = await running.result
+        try await group.shutdownGracefully()
     }
 }

@@ -161,7 +161,7 @@ public struct AlertControls: Sendable, Equatable, Codable {
         if let i = silences.firstIndex(where: {
             $0.state(at: wall) != .expired && $0.creator == silence.creator && $0.comment == silence.comment
                 && abs(max($0.startsAt, wall) - max(silence.startsAt, wall)) <= Self.sameStartTolerance
-                && Set($0.matchers.map(\.description)) == asked
+                && Set($0.matchers.map(\.description)) == asked && $0.every == silence.every && $0.windowSeconds == silence.windowSeconds
         }) {
             silences[i].endsAt = max(silences[i].endsAt, silence.endsAt)
             return (silences[i], true)

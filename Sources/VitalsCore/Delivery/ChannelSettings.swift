@@ -18,11 +18,14 @@ public struct WebhookSettings: Sendable, Equatable {
     public var timeout: Duration
     /// A CA bundle to trust instead of the system's, for https receivers with a private CA.
     public var caFile: String?
+    /// The operator's own `summary` annotation (issue 19); nil keeps the check's message.
+    public var summary: MessageTemplate?
 
     public init(
         url: String, headers: [Header] = [], auth: Auth = .none, hmacSecret: Secret? = nil, connectTimeout: Duration = .seconds(5),
-        timeout: Duration = .seconds(10), caFile: String? = nil
+        timeout: Duration = .seconds(10), caFile: String? = nil, summary: MessageTemplate? = nil
     ) {
+        self.summary = summary
         self.url = url
         self.headers = headers
         self.auth = auth
@@ -90,6 +93,10 @@ public struct SMTPSettings: Sendable, Equatable {
     public var timeout: Duration
     /// The name given in EHLO (the host's name when unset).
     public var helo: String?
+
+    /// The operator's own subject and body (issue 19); nil keeps vitals' own wording.
+    public var subject: MessageTemplate?
+    public var body: MessageTemplate?
 
     public init(
         servers: [Server], tls: TLSMode = .starttls, caFile: String? = nil, username: String? = nil, password: Secret? = nil, from: String,

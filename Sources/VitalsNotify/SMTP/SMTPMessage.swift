@@ -5,7 +5,7 @@ public import VitalsCore
 public enum SMTPMessage {
     /// The whole DATA payload, ending with the terminating `.` line.
     public static func compose(_ m: OutgoingMessage, settings: SMTPSettings) -> [UInt8] {
-        let subject = MessageText.subject(m.message, instance: m.instance)
+        let subject = MessageText.subject(m.message, instance: m.instance, template: settings.subject)
         let keyPart = String(m.key.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "." })
         var headers = [
             "Date: \(Timestamp.rfc5322(m.now))",
@@ -26,7 +26,7 @@ public enum SMTPMessage {
             headers.append("In-Reply-To: \(root)")
         }
         var text = headers.joined(separator: "\r\n") + "\r\n\r\n"
-        let body = MessageText.body(m.message, instance: m.instance, via: m.via)
+        let body = MessageText.body(m.message, instance: m.instance, via: m.via, template: settings.body)
         for line in body.split(separator: "\n", omittingEmptySubsequences: false).dropLast(body.hasSuffix("\n") ? 1 : 0) {
             text += (line.hasPrefix(".") ? "." : "") + line + "\r\n"
         }

@@ -29,7 +29,7 @@ public final class WebhookNotifier: Notifier {
     }
 
     public func deliver(_ m: OutgoingMessage) async -> DeliveryOutcome {
-        let body = WebhookPayload(m).encoded()
+        let body = WebhookPayload(m, summary: settings.summary).encoded()
         return await sender.post(
             url: settings.url, headers: Self.headers(for: m, body: body, settings: settings), body: body, timeout: settings.timeout)
     }

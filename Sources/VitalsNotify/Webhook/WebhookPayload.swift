@@ -66,9 +66,14 @@ public struct WebhookPayload: Encodable, Sendable {
     }
 
     /// vitals' data for one notification: summary, value, limit, reason, and the keys.
-    public static func annotations(_ n: AlertNotification) -> [String: String] {
+    /// With `summary`, the operator's template gives the summary.
+    public static func annotations(
+        _ n: AlertNotification, summary: MessageTemplate? = nil, instance: String = "", count: Int = 1, channel: String = ""
+    )
+        -> [String: String]
+    {
         var a: [String: String] = [
-            "summary": n.message,
+            "summary": summary.map { MessageText.oneLine($0.render(n, instance: instance, count: count, channel: channel)) } ?? n.message,
             "reason": n.reason.rawValue,
             "idempotency_key": n.idempotencyKey,
             "vitals_fingerprint": "\(n.fingerprint)",
@@ -85,12 +90,13 @@ public struct WebhookPayload: Encodable, Sendable {
         return a
     }
 
-    public init(_ m: OutgoingMessage) {
+    public init(_ m: OutgoingMessage, summary: MessageTemplate? = nil) {
         let ns = m.message.notifications
         let external = "vitals://\(m.instance)"
         alerts = ns.map { n in
             Alert(
-                status: n.severity == .ok ? "resolved" : "firing", labels: Self.labels(n), annotations: Self.annotations(n),
+                status: n.severity == .ok ? "resolved" : "firing", labels: Self.labels(n),
+                annotations: Self.annotations(n, summary: summary, instance: m.instance, count: ns.count, channel: m.message.channel),
                 startsAt: Timestamp.rfc3339(n.startsAt), endsAt: n.severity == .ok ? Timestamp.rfc3339(n.at) : "0001-01-01T00:00:00Z",
                 generatorURL: "\(external)/checks/\(n.labels["check"] ?? "")", fingerprint: "\(n.fingerprint)",
                 culprits: n.culprits)
