@@ -6,13 +6,16 @@ import Testing
 import VitalsCore
 import VitalsNotify
 import VitalsTestKit
+import VitalsTestSupport
 
 @testable import VitalsDaemon
 
 /// The heartbeat stage in process (issue 19) on a manual clock, calling the real HTTP receiver:
 /// a ping while every stage makes progress, the fail URL with the overdue stage named once a
-/// stage misses its deadline, nothing without a fail URL, and a ping again on recovery.
-@Suite(.serialized) struct HeartbeatStageTests {
+/// stage misses its deadline, nothing without a fail URL, and a ping again on recovery. Off the
+/// cooperative pool: starting the receiver blocks, and a starved pool would resume the call after
+/// its deadline has passed.
+@Suite(.serialized, .offThePool) struct HeartbeatStageTests {
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     @Test func pingsFailsWithTheOverdueStageHoldsWithoutAFailURLAndRecovers() async throws {
