@@ -18,12 +18,9 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
 
-int vitals_failed_units(char *buf, size_t len) {
-    sd_bus *bus = NULL;
-    sd_bus_error error = SD_BUS_ERROR_NULL;
-    sd_bus_message *reply = NULL;
-    int count = 0;
-    size_t used = 0;
+/// Opens the system bus for a question to systemd: 0 with *bus set; VITALS_NOT_APPLICABLE when the
+/// host was not booted with systemd or has no system bus; -errno otherwise. The reason goes to buf.
+static int open_systemd_bus(sd_bus **bus, char *buf, size_t len) {
     if (len) buf[0] = 0;
     if (sd_booted() <= 0) {
         snprintf(buf, len, "this system was not booted with systemd (a container or chroot without it)");
@@ -33,11 +30,24 @@ int vitals_failed_units(char *buf, size_t len) {
         snprintf(buf, len, "no system bus on this host (/run/dbus/system_bus_socket is missing: dbus is not installed or not running)");
         return VITALS_NOT_APPLICABLE;
     }
-    int r = sd_bus_open_system(&bus);
+    int r = sd_bus_open_system(bus);
     if (r < 0) {
         snprintf(buf, len, "cannot reach the system bus: %s", strerror(-r));
         return r;
     }
+    // A systemd that does not answer must not hold a check for sd-bus's default 25 s.
+    sd_bus_set_method_call_timeout(*bus, 2 * 1000 * 1000);
+    return 0;
+}
+
+int vitals_failed_units(char *buf, size_t len) {
+    sd_bus *bus = NULL;
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd_bus_message *reply = NULL;
+    int count = 0;
+    size_t used = 0;
+    int r = open_systemd_bus(&bus, buf, len);
+    if (r != 0) return r;
     r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
                            "ListUnitsFiltered", &error, &reply, "as", 1, "failed");
     if (r < 0) {
@@ -191,22 +201,8 @@ int vitals_service_restarts(char *buf, size_t len, int max_units) {
     sd_bus_message *reply = NULL;
     int services = 0;
     size_t used = 0;
-    if (len) buf[0] = 0;
-    if (sd_booted() <= 0) {
-        snprintf(buf, len, "this system was not booted with systemd (a container or chroot without it)");
-        return VITALS_NOT_APPLICABLE;
-    }
-    if (access("/run/dbus/system_bus_socket", F_OK) != 0 && !getenv("DBUS_SYSTEM_BUS_ADDRESS")) {
-        snprintf(buf, len, "no system bus on this host (/run/dbus/system_bus_socket is missing: dbus is not installed or not running)");
-        return VITALS_NOT_APPLICABLE;
-    }
-    int r = sd_bus_open_system(&bus);
-    if (r < 0) {
-        snprintf(buf, len, "cannot reach the system bus: %s", strerror(-r));
-        return r;
-    }
-    // A systemd that does not answer must not hold the check for sd-bus's default 25 s.
-    sd_bus_set_method_call_timeout(bus, 2 * 1000 * 1000);
+    int r = open_systemd_bus(&bus, buf, len);
+    if (r != 0) return r;
     r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
                            "ListUnitsByPatterns", &error, &reply, "asas", 0, 1, "*.service");
     if (r < 0) {

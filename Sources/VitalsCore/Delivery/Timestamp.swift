@@ -6,17 +6,8 @@ public enum Timestamp {
         let whole = Int(unix.rounded(.down))
         let days = Int((Double(whole) / 86400).rounded(.down))
         let second = whole - days * 86400
-        // Howard Hinnant's days_from_civil inverse.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let weekday = ((days % 7) + 11) % 7  // 0 = Sunday; 1970-01-01 was a Thursday
+        let (year, month, day) = Civil.from(days: days)
+        let weekday = Civil.weekday(days)  // 0 = Sunday
         return (year, month, day, second, weekday)
     }
 
