@@ -206,20 +206,8 @@ public enum ConfigRenderer {
         }
     }
 
-    /// A template as a YAML double-quoted scalar (its newlines and quotes escaped).
-    private static func templateText(_ t: MessageTemplate) -> String {
-        var out = "\""
-        for ch in t.source {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.append(ch)
-            }
-        }
-        return out + "\""
-    }
+    /// A template as a YAML double-quoted scalar (JSON's escapes are YAML's too).
+    private static func templateText(_ t: MessageTemplate) -> String { JSONText.quote(t.source) }
 
     private static func list(_ l: [String]) -> String { "[" + l.map(quote).joined(separator: ", ") + "]" }
     private static func quote(_ s: String) -> String {
