@@ -93,7 +93,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "VitalsTestKit", dependencies: ["VitalsCore"], swiftSettings: strict),
+        // Tests only: the test process ignores SIGPIPE from its start (Sources/CTestHarness).
+        .target(name: "CTestHarness"),
+        .target(name: "VitalsTestKit", dependencies: ["VitalsCore", "CTestHarness"], swiftSettings: strict),
         // Tests only: Swift Testing traits the test targets share (VitalsTestKit stays free of
         // Testing, for the bench executables that use it).
         .target(name: "VitalsTestSupport", dependencies: ["VitalsTestKit"], path: "Tests/Support", swiftSettings: strict),

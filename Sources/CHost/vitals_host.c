@@ -242,3 +242,131 @@ done:
     sd_bus_unref(bus);
     return r;
 }
+
+/// The unit's object path (LoadUnit loads it when it is not loaded, as systemctl does).
+static int unit_path(sd_bus *bus, const char *unit, char **path, sd_bus_error *error) {
+    sd_bus_message *reply = NULL;
+    int r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "LoadUnit",
+                               error, &reply, "s", unit);
+    if (r < 0) return r;
+    const char *p = NULL;
+    r = sd_bus_message_read(reply, "o", &p);
+    if (r >= 0) *path = strdup(p);
+    sd_bus_message_unref(reply);
+    return r < 0 ? r : (*path ? 0 : -ENOMEM);
+}
+
+/// "loaded active running (exit-code)": the unit's states and, for a service, its Result.
+static void describe_unit(sd_bus *bus, const char *path, char *buf, size_t len) {
+    const char *names[] = {"LoadState", "ActiveState", "SubState"};
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < 3; i++) {
+        char *v = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        if (sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit", names[i], &e, &v) >= 0) {
+            int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", v);
+            if (n > 0 && (size_t)n < len - used) used += (size_t)n;
+        }
+        free(v);
+        sd_bus_error_free(&e);
+    }
+    char *result = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    if (sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Service", "Result", &e, &result) >= 0 &&
+        strcmp(result, "success") != 0) {
+        int n = snprintf(buf + used, len - used, " (%s)", result);
+        if (n > 0 && (size_t)n < len - used) used += (size_t)n;
+    }
+    free(result);
+    sd_bus_error_free(&e);
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int vitals_unit_job(const char *method, const char *unit, int timeout_ms, char *buf, size_t len) {
+    sd_bus *bus = NULL;
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd_bus_message *reply = NULL;
+    char *path = NULL, *job = NULL;
+    int r = open_systemd_bus(&bus, buf, len);
+    if (r != 0) return r;
+    long long start = now_ms();
+    r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", method, &error,
+                           &reply, "ss", unit, "replace");
+    if (r < 0) {
+        const char *hint = "";
+        if (sd_bus_error_has_name(&error, SD_BUS_ERROR_ACCESS_DENIED) || sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired")) {
+            hint = " (polkit refused it: the package's rule /usr/share/polkit-1/rules.d/50-vitals.rules lets the vitals user restart and reload units; is polkitd installed?)";
+            r = -EACCES;
+        }
+        snprintf(buf, len, "systemd refused %s %s: %s%s", method, unit, error.message ? error.message : strerror(-r), hint);
+        goto done;
+    }
+    const char *j = NULL;
+    r = sd_bus_message_read(reply, "o", &j);
+    if (r < 0 || !(job = strdup(j))) {
+        snprintf(buf, len, "systemd's answer to %s carried no job", method);
+        r = r < 0 ? r : -ENOMEM;
+        goto done;
+    }
+    // The job is done when its object is gone.
+    for (;;) {
+        char *state = NULL;
+        sd_bus_error_free(&error);
+        int q = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", job, "org.freedesktop.systemd1.Job", "State", &error, &state);
+        free(state);
+        if (q < 0) break;
+        if (now_ms() - start >= timeout_ms) {
+            snprintf(buf, len, "the %s job of %s did not finish within %d ms", method, unit, timeout_ms);
+            r = -ETIME;
+            goto done;
+        }
+        usleep(200 * 1000);
+    }
+    sd_bus_error_free(&error);
+    r = unit_path(bus, unit, &path, &error);
+    if (r < 0) {
+        snprintf(buf, len, "cannot read %s after its job: %s", unit, error.message ? error.message : strerror(-r));
+        goto done;
+    }
+    char state[256];
+    describe_unit(bus, path, state, sizeof state);
+    double took = (double)(now_ms() - start) / 1000.0;
+    if (strstr(state, " active ") || strstr(state, " reloading ")) {
+        snprintf(buf, len, "%s after %.1f s", state, took);
+        r = 0;
+    } else {
+        snprintf(buf, len, "the job ended after %.1f s with the unit %s", took, state);
+        r = -EIO;
+    }
+done:
+    sd_bus_error_free(&error);
+    sd_bus_message_unref(reply);
+    sd_bus_unref(bus);
+    free(path);
+    free(job);
+    return r;
+}
+
+int vitals_unit_state(const char *unit, char *buf, size_t len) {
+    sd_bus *bus = NULL;
+    sd_bus_error error = SD_BUS_ERROR_NULL;
+    char *path = NULL;
+    int r = open_systemd_bus(&bus, buf, len);
+    if (r != 0) return r;
+    r = unit_path(bus, unit, &path, &error);
+    if (r < 0) {
+        snprintf(buf, len, "systemd does not know %s: %s", unit, error.message ? error.message : strerror(-r));
+    } else {
+        describe_unit(bus, path, buf, len);
+    }
+    sd_bus_error_free(&error);
+    sd_bus_unref(bus);
+    free(path);
+    return r;
+}

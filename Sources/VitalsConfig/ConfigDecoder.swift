@@ -10,7 +10,7 @@ struct ConfigDecoder {
 
     static let rootKeys = [
         "interval", "procfs_root", "socket", "log", "disk", "file_handles", "units", "alerts", "channels", "routes", "plugins", "metrics",
-        "thresholds", "heartbeat", "maintenance",
+        "thresholds", "heartbeat", "maintenance", "actions",
     ]
     static let alertKeys = [
         "repeat", "repeat_backoff", "repeat_max", "unknown_after", "resolve_hold", "flapping", "group_wait", "max_alerts_per_hour", "inhibit",
@@ -106,6 +106,7 @@ struct ConfigDecoder {
         decodeChannelsAndRoutes(f, into: &c.notify)
         if let n = f["heartbeat"] { c.heartbeat = decodeHeartbeat(n) }
         if let n = f["maintenance"] { c.maintenance = decodeMaintenance(n) }
+        if let n = f["actions"] { c.actions = decodeActions(n) }
         if let n = f["metrics"], let mf = fields(n, "metrics", known: ["listen"]), let v = mf["listen"] {
             if v.isNull {
                 note("metrics.listen", v)

@@ -100,6 +100,26 @@ public enum ConfigRenderer {
                 r.line(2, "comment: \(quote(w.comment))")
             }
         }
+        if c.actions.isEmpty {
+            r.value(0, "actions", "[]")
+        } else {
+            r.section(0, "actions", comment: r.source("actions"))
+            for a in c.actions {
+                r.item(1, "name: \(quote(a.name))")
+                r.line(2, "match: \(matchers(a.matchers))")
+                r.line(2, "on: \(list(a.severities.map(\.rawValue).sorted()))")
+                switch a.effect {
+                case .restart(let unit): r.line(2, "restart: \(quote(unit))")
+                case .reload(let unit): r.line(2, "reload: \(quote(unit))")
+                case .exec(let argv): r.line(2, "exec: \(list(argv))")
+                }
+                r.line(2, "max_per_hour: \(a.maxPerHour)")
+                r.line(2, "give_up_after: \(a.giveUpAfter)")
+                r.line(2, "settle: \(Units.formatDuration(a.settle))")
+                r.line(2, "timeout: \(Units.formatDuration(a.timeout))")
+                if let u = a.user { r.line(2, "user: \(quote(u))") }
+            }
+        }
         r.section(0, "plugins")
         r.value(1, "plugins.directory", c.plugins.directory)
         r.value(1, "plugins.max_concurrent", "\(c.plugins.maxConcurrent)")

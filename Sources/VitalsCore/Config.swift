@@ -23,6 +23,8 @@ public struct Config: Sendable, Equatable {
     public var heartbeat: HeartbeatConfig?
     /// Recurring silences (issue 19), each a calendar event and a length.
     public var maintenance: [MaintenanceWindow] = []
+    /// Self-healing actions (issue 19): what to do for which alerts, watched and bounded.
+    public var actions: [ActionDefinition] = []
     /// The custom checks read from `plugins.directory` (not part of vitals.yaml itself).
     public var checks: [CheckDefinition] = []
     /// Thresholds per built-in check.

@@ -17,6 +17,11 @@ public enum EventKind: String, Sendable, CaseIterable {
     case deliveryFailed = "delivery_failed"
     case heartbeatProblem = "heartbeat_problem"
     case heartbeatRecovered = "heartbeat_recovered"
+    case actionRun = "action_run"
+    case actionFailed = "action_failed"
+    case actionHeld = "action_held"
+    case actionGaveUp = "action_gave_up"
+    case actionEnded = "action_ended"
 
     /// The 128-bit journal MESSAGE_ID, as 32 hex digits.
     public var messageID: String {
@@ -37,6 +42,11 @@ public enum EventKind: String, Sendable, CaseIterable {
         case .deliveryFailed: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0e"
         case .heartbeatProblem: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0f"
         case .heartbeatRecovered: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a10"
+        case .actionRun: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a11"
+        case .actionFailed: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a12"
+        case .actionHeld: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a13"
+        case .actionGaveUp: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a14"
+        case .actionEnded: "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a15"
         }
     }
 }

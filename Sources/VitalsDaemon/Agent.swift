@@ -96,8 +96,13 @@ public enum Agent {
         let pluginResults = PluginResults(
             started: clock.now,
             baseline: Dictionary(restored.filter { $0.key.resource.isEmpty }.map { ($0.key.check, $0.value) }) { a, _ in a })
+        // The self-healing actions' ledger (the hourly budget and give-ups survive a restart).
+        let actions = ActionBoard(stateDirectory: controlsDirectory)
+        if let problem = actions.load(definitions: loaded.config.actions, wall: clock.wall) {
+            logger.warning("\(problem)", metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)"])
+        }
         // The checks sampling does not run: read by the alert stage and by the status socket.
-        let sources = CheckSources(plugins: pluginResults, delivery: delivery)
+        let sources = CheckSources(plugins: pluginResults, delivery: delivery, actions: actions)
         let heartbeat = HeartbeatBoard(nil)
         let routes = Routes(
             state: state, controls: controls, version: version, pid: getpid(), now: { clock.now }, wall: { clock.wall }, logger: logger,
@@ -162,6 +167,10 @@ public enum Agent {
                     makePinger: { HeartbeatPinger(settings: $0, group: group) }),
                 successTerminationBehavior: .ignore),
         ]
+        services.append(
+            .init(
+                service: ActionService(board: actions, logger: logger, clock: clock, environment: DefaultPaths.environment()),
+                successTerminationBehavior: .ignore))
         if let metricsServer { services.append(.init(service: StatusSocketService(server: metricsServer), successTerminationBehavior: .ignore)) }
         if let logFlush {
             services.append(

@@ -88,6 +88,8 @@ public struct AlertService: Service {
             let statuses = r.statuses + sources.statuses(r.config, now: r.endedAt, wall: r.wall)
             notifier?.status(StatusLine.text(statuses, took: r.took))
             dispatcher.process(statuses, snapshot: r.snapshot, config: r.config, now: r.endedAt, wall: r.wall)
+            // The alerts as this evaluation left them go to the self-healing actions.
+            sources.actions?.offer(dispatcher.state.current.alerts, config: r.config)
             dispatcher.state.recordAlerted(cycle: r.snapshot.cycle)
             tracker?.park(Self.part)
         }

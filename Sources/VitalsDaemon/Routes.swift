@@ -47,7 +47,7 @@ public struct Routes: Sendable {
     /// Answers one request.
     public func handle(_ request: StatusRequest) -> StatusReply {
         if let reply = controlRoutes.handle(request) { return reply }
-        let routes = ["/v1/status", "/v1/health", "/v1/alerts", "/v1/silences", "/v1/channels", "/metrics"]
+        let routes = ["/v1/status", "/v1/health", "/v1/alerts", "/v1/silences", "/v1/channels", "/v1/actions", "/v1/actions/test", "/metrics"]
         guard routes.contains(request.path) else {
             return .error(404, "no route \(request.path); try \(routes.joined(separator: ", "))")
         }
@@ -57,7 +57,10 @@ public struct Routes: Sendable {
         let c = state.current
         switch request.path {
         case "/v1/status": return json(status(c))
-        case "/v1/alerts": return json(AlertsDocument(c.alerts, controls: controls.current, wall: controlRoutes.wall()))
+        case "/v1/alerts":
+            return json(AlertsDocument(c.alerts, controls: controls.current, wall: controlRoutes.wall(), actions: sources.actions?.current))
+        case "/v1/actions": return json(ActionsDocument(c.config.actions, ledger: sources.actions?.current ?? ActionLedger(), wall: wall()))
+        case "/v1/actions/test": return actionTest(request, c)
         case "/v1/channels":
             var doc = ChannelsDocument(config: c.config.notify, delivery: delivery?.channels ?? [])
             doc.heartbeat = heartbeat?.current
@@ -123,6 +126,28 @@ public struct Routes: Sendable {
         positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
 
     private func json(_ value: some Encodable) -> StatusReply { JSONReply.encode(value) }
+
+    /// `GET /v1/actions/test?name=NAME`: the dry run. The ledger decides on a copy, over the
+    /// alerts as the last evaluation left them, so the answer is what the next evaluation would
+    /// do, and nothing runs. (The unit's state is asked by `vitals action test`, not here: a
+    /// call to systemd must not hold the status socket's event loop.)
+    private func actionTest(_ request: StatusRequest, _ c: AgentState.Contents) -> StatusReply {
+        let name = request.query.split(separator: "&").first { $0.hasPrefix("name=") }.map { String($0.dropFirst(5)) } ?? ""
+        guard let d = c.config.actions.first(where: { $0.name == name }) else {
+            let known = c.config.actions.map(\.name)
+            return .error(
+                404,
+                known.isEmpty
+                    ? "no actions are configured; add them under actions: in the configuration"
+                    : "no action named \"\(name.prefix(64))\"; the configured ones are \(known.joined(separator: ", "))")
+        }
+        let ledger = sources.actions?.current ?? ActionLedger()
+        let dry = ledger.dryRun(d, ActionCandidate.from(c.alerts), wall: wall())
+        return json(
+            ActionTestDocument(
+                name: d.name, effect: d.effect.description, target: d.effect.target, alerts: dry.lines,
+                lastHour: ledger.attemptsInLastHour(d.name, wall: wall()), maxPerHour: d.maxPerHour, verdict: dry.verdict))
+    }
 }
 
 /// Encodes API documents: sorted keys, pretty, infinities as strings.

@@ -110,6 +110,8 @@ public struct AlertsDocument: Codable, Sendable {
         public var mutedBy: AlertMute?
         public var acknowledgement: Acknowledgement?
         public var flapping: Bool
+        /// The self-healing actions' attempts for this alert, oldest first (issue 19).
+        public var actions: [ActionAttempt]?
 
         enum CodingKeys: String, CodingKey {
             case fingerprint, labels, severity, since, message, value, threshold
@@ -120,7 +122,7 @@ public struct AlertsDocument: Codable, Sendable {
             case notifications, route
             case escalationStep = "escalation_step"
             case mutedBy = "muted_by"
-            case acknowledgement, flapping
+            case acknowledgement, flapping, actions
         }
     }
 
@@ -128,16 +130,86 @@ public struct AlertsDocument: Codable, Sendable {
 
     /// The alerts with the acknowledgements in force now (an acknowledgement made a moment ago
     /// shows at once, not only after the next cycle).
-    public init(_ persisted: [PersistedAlert], controls: AlertControls = AlertControls(), wall: Double = 0) {
+    /// `actions` gives each alert's action attempts (its timeline).
+    public init(
+        _ persisted: [PersistedAlert], controls: AlertControls = AlertControls(), wall: Double = 0, actions: ActionLedger? = nil
+    ) {
         alerts = persisted.map {
             let fp = $0.labels.fingerprint
-            return Entry(
+            var e = Entry(
                 fingerprint: fp, labels: $0.labels, severity: $0.severity, since: $0.sinceWall, message: $0.message,
                 value: $0.value, threshold: $0.threshold, problemSince: $0.problemSinceWall, notified: $0.notified,
                 lastNotificationAt: $0.lastNotifiedWall, lastReason: $0.lastReason, notifications: $0.notificationCount, route: $0.route,
                 escalationStep: $0.severity == .ok ? nil : $0.step, mutedBy: $0.mute,
                 acknowledgement: controls.acknowledgement(for: fp, at: wall), flapping: $0.flap?.flapping ?? false)
+            if let attempts = actions?.attempts(for: fp), !attempts.isEmpty { e.actions = attempts }
+            return e
         }
         .sorted { ($0.severity.rank, $1.fingerprint) > ($1.severity.rank, $0.fingerprint) }
+    }
+}
+
+/// `/v1/actions`: each configured action with its state, and the recent attempts (issue 19).
+public struct ActionsDocument: Codable, Sendable {
+    public struct Entry: Codable, Sendable {
+        public var name: String
+        /// "restart nginx.service".
+        public var effect: String
+        public var match: [String]
+        public var on: [String]
+        public var maxPerHour: Int
+        public var giveUpAfter: Int
+        public var settleSeconds: Double
+        public var timeoutSeconds: Double
+        /// Attempts begun in the last hour.
+        public var lastHour: Int
+        /// The alerts it is answering now, with their attempts in this incident.
+        public var answering: [ActionLedger.Track]
+
+        enum CodingKeys: String, CodingKey {
+            case name, effect, match, on
+            case maxPerHour = "max_per_hour"
+            case giveUpAfter = "give_up_after"
+            case settleSeconds = "settle_seconds"
+            case timeoutSeconds = "timeout_seconds"
+            case lastHour = "last_hour"
+            case answering
+        }
+    }
+
+    public var actions: [Entry]
+    /// The most recent attempts, oldest first (at most 50).
+    public var attempts: [ActionAttempt]
+
+    public init(_ definitions: [ActionDefinition], ledger: ActionLedger, wall: Double) {
+        actions = definitions.map { d in
+            Entry(
+                name: d.name, effect: d.effect.description, match: d.matchers.map(\.description), on: d.severities.map(\.rawValue).sorted(),
+                maxPerHour: d.maxPerHour, giveUpAfter: d.giveUpAfter, settleSeconds: d.settle.seconds, timeoutSeconds: d.timeout.seconds,
+                lastHour: ledger.attemptsInLastHour(d.name, wall: wall),
+                answering: ledger.tracks.values.filter { $0.action == d.name }.sorted { $0.fingerprint.description < $1.fingerprint.description })
+        }
+        attempts = Array(ledger.attempts.suffix(50))
+    }
+}
+
+/// `/v1/actions/test?name=NAME`: what the action would do now, without doing it.
+public struct ActionTestDocument: Codable, Sendable {
+    public var name: String
+    public var effect: String
+    /// The unit, or the command line (`vitals action test` adds the unit's state as systemd has it).
+    public var target: String
+    /// The alerts it would answer now, and for each what would happen.
+    public var alerts: [String]
+    public var lastHour: Int
+    public var maxPerHour: Int
+    /// One line: what the agent would do at the next evaluation.
+    public var verdict: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, effect, target, alerts
+        case lastHour = "last_hour"
+        case maxPerHour = "max_per_hour"
+        case verdict
     }
 }

@@ -19,7 +19,7 @@ struct Vitals: AsyncParsableCommand {
         version: Agent.version,
         subcommands: [
             AgentCommand.self, StatusCommand.self, AlertsCommand.self, SilenceCommand.self, AckCommand.self, CheckCommand.self, ConfigCommand.self,
-            TestNotifyCommand.self, MetricsCommand.self,
+            TestNotifyCommand.self, MetricsCommand.self, ActionCommand.self,
         ]
     )
 }

@@ -346,7 +346,7 @@ import VitalsTestSupport
         p.standardOutput = out
         p.standardError = out
         try p.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.write(contentsOf: Data(text.utf8))
         try input.fileHandleForWriting.close()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

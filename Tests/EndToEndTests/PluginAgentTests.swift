@@ -108,6 +108,8 @@ import VitalsTestSupport
         #expect(counts.count >= 200, "all 200 ran within 30 s: \(counts.count)")
         #expect((counts.max() ?? 0) <= 4, "never more than max_concurrent at once: \(counts.max() ?? 0)")
         #expect((counts.max() ?? 0) >= 2, "and they do run in parallel")
-        #expect(health["overruns"] as? Int == 0, "the sampling cycle never waited: \(health)")
+        // Were the cycle to wait for the runs (200 x 0.2 s over 4 lanes: 10 s), most of the 15
+        // cycles would overrun; one late tick is the machine being busy (seen under a CPU hog).
+        #expect((health["overruns"] as? Int ?? 99) <= 1, "the sampling cycle never waited: \(health)")
     }
 }

@@ -191,4 +191,60 @@ import VitalsTestSupport
             #expect(resolved.flatMap { UInt64($0) } == sequence.flatMap { UInt64($0) }.map { $0 + 1 }, "the same incident's next message")
         }
     }
+
+    /// Issue 19: a self-healing action through the whole agent on the manual clock, with a real
+    /// executable under the plugin runner: it runs once the problem is notified, settles, runs
+    /// again, gives up (the check `action` turns critical and is notified like any alert), and
+    /// when the problem clears the give-up resolves and the next incident starts afresh.
+    @Test func anActionRunsAfterTheDebounceSettlesGivesUpWithAnAlertAndStartsAfreshAfterTheProblemClears() async throws {
+        let yaml = """
+            alerts:
+              resolve_hold: 0
+            actions:
+              - name: fix-load
+                match: [check=load]
+                exec: [/usr/bin/false]
+                settle: 10s
+                give_up_after: 2
+                max_per_hour: 10
+
+            """ + Self.loadCritical
+        try await Self.withAgent(yaml) { agent in
+            let board = try #require(agent.running.sources.actions)
+            func attempts() -> [ActionAttempt] { board.current.attempts }
+            func action() -> [String] {
+                agent.notifications.filter { $0.metadata["check"] == "action" }.map {
+                    "\($0.metadata["reason"] ?? "?") \($0.metadata["severity"] ?? "?")"
+                }
+            }
+            _ = try await agent.waitFor("the first attempt") { attempts().count == 1 ? true : nil }
+            #expect(Self.load(agent) == ["first critical"], "the action answers a notified problem")
+            let first = try #require(attempts().first)
+            #expect(first.outcome == .failed && first.detail.hasPrefix("exited 1 after"), "\(first)")
+            #expect(
+                agent.logs.records.contains { $0.metadata["message_id"] == EventKind.actionFailed.messageID && $0.metadata["action"] == "fix-load" })
+            try await agent.tick(5)
+            #expect(attempts().count == 1, "settling")
+            try await agent.tick(6)
+            _ = try await agent.waitFor("the second attempt") { attempts().count == 2 ? true : nil }
+            #expect(attempts().last?.number == 2)
+            try await agent.tick(11)
+            _ = try await agent.waitFor("the give-up") { board.current.givenUp.isEmpty ? nil : true }
+            #expect(agent.logs.records.contains { $0.metadata["message_id"] == EventKind.actionGaveUp.messageID })
+            try await agent.tick(2)
+            #expect(action() == ["first critical"], "the give-up is an alert of its own")
+            let alert = try #require(agent.checks.first { $0.check == "action" && $0.resource == "fix-load" })
+            #expect(alert.message.hasPrefix("ran /usr/bin/false 2 times in "), "\(alert.message)")
+            #expect(alert.message.contains("giving up: load is still critical"), "\(alert.message)")
+            try await agent.tick(30)
+            #expect(attempts().count == 2, "no attempt after giving up")
+            // The problem clears: the action's incident ends and its alert resolves.
+            try agent.write("loadavg", Self.loadFine)
+            try await agent.tick(3)
+            #expect(board.current.givenUp.isEmpty)
+            #expect(agent.logs.records.contains { $0.metadata["message_id"] == EventKind.actionEnded.messageID })
+            try await agent.tick(2)
+            #expect(action() == ["first critical", "resolved ok"])
+        }
+    }
 }

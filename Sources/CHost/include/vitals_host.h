@@ -18,6 +18,18 @@ int vitals_failed_units(char *buf, size_t len);
 /// VITALS_NOT_APPLICABLE without systemd or a system bus; -errno with the reason in buf.
 int vitals_service_restarts(char *buf, size_t len, int max_units);
 
+/// Asks systemd over the system bus to restart (`method` "RestartUnit") or reload ("ReloadUnit")
+/// `unit` in mode "replace", then waits up to timeout_ms for the job to finish, looking every
+/// 200 ms. Returns 0 when the job finished with the unit active; VITALS_NOT_APPLICABLE without
+/// systemd or a system bus; -errno otherwise (EACCES: systemd, asking polkit, refused; ETIME: the
+/// job did not finish in time). buf always holds what happened, e.g. "active (running) after 1.2 s"
+/// or "job failed: the unit is failed (exit-code)".
+int vitals_unit_job(const char *method, const char *unit, int timeout_ms, char *buf, size_t len);
+
+/// The unit's load, active and sub state as systemd has them ("loaded active running"), into
+/// buf, for a dry run; 0, VITALS_NOT_APPLICABLE, or -errno with the reason in buf.
+int vitals_unit_state(const char *unit, char *buf, size_t len);
+
 /// The kernel's clock discipline (adjtimex): 1 synchronised, 0 not, -errno on error; the
 /// estimated maximum error in microseconds goes to *maxerror_us.
 int vitals_clock_synchronized(long *maxerror_us);

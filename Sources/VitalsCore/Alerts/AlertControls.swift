@@ -183,7 +183,8 @@ public struct AlertControls: Sendable, Equatable, Codable {
 
     /// The values a label takes on vitals' alerts, for `matchesEveryAlert`.
     static func probeValues(_ label: String) -> [String] {
-        let checks = BuiltinCheck.allCases.map(\.rawValue) + CompiledChecks.definitions().map(\.name) + ["channel", "http_local", "x", "Q9"]
+        let checks =
+            BuiltinCheck.allCases.map(\.rawValue) + CompiledChecks.definitions().map(\.name) + ["channel", "action", "http_local", "x", "Q9"]
         switch label {
         case "check": return checks
         case "alertname": return checks.map { AlertLabels.forCheck($0, resource: "", instance: "h")["alertname"] ?? "" }
