@@ -2,6 +2,33 @@ import VitalsCore
 
 /// Issue 19: `actions:`, self-healing actions.
 extension ConfigDecoder {
+    /// The `name` and `match` of a list entry that selects alerts (a maintenance window, an
+    /// action): a name unique among `taken`, and matchers that do not match every alert. Nil,
+    /// with the issue recorded, when either is wrong.
+    mutating func namedMatchers(
+        _ f: [String: YAMLNode], _ item: YAMLNode, _ path: String, taken: [String], what: String, nameExample: String, matchHint: String,
+        everyHint: String
+    ) -> (String, [LabelMatcher])? {
+        guard let name = f["name"]?.scalar, Self.isChannelName(name) else {
+            issue(f["name"] ?? item, "\(path).name", "needs a name of letters, digits, - and _ (e.g. \(nameExample))")
+            return nil
+        }
+        if taken.contains(name) {
+            issue(f["name"] ?? item, "\(path).name", "\"\(name)\" is used by an earlier \(what); names are unique")
+            return nil
+        }
+        let matchers = f["match"].flatMap { self.matchers($0, "\(path).match") } ?? []
+        if matchers.isEmpty {
+            issue(f["match"] ?? item, "\(path).match", matchHint)
+            return nil
+        }
+        if AlertControls.matchesEveryAlert(matchers) {
+            issue(f["match"] ?? item, "\(path).match", "these matchers match every alert; \(everyHint)")
+            return nil
+        }
+        return (name, matchers)
+    }
+
     static let actionKeys = [
         "name", "match", "on", "restart", "reload", "exec", "max_per_hour", "give_up_after", "settle", "timeout", "user",
     ]
@@ -20,24 +47,13 @@ extension ConfigDecoder {
         for (i, item) in items.enumerated() {
             let path = "actions[\(i)]"
             guard let f = fields(item, path, known: Self.actionKeys) else { continue }
-            guard let name = f["name"]?.scalar, Self.isChannelName(name) else {
-                issue(f["name"] ?? item, "\(path).name", "needs a name of letters, digits, - and _ (e.g. restart-nginx)")
-                continue
-            }
-            if out.contains(where: { $0.name == name }) {
-                issue(f["name"] ?? item, "\(path).name", "\"\(name)\" is used by an earlier action; names are unique")
-                continue
-            }
-            let matchers = f["match"].flatMap { self.matchers($0, "\(path).match") } ?? []
-            if matchers.isEmpty {
-                issue(f["match"] ?? item, "\(path).match", "needs matchers naming the alerts it answers, e.g. match: [check=nginx_http]")
-                continue
-            }
-            if AlertControls.matchesEveryAlert(matchers) {
-                issue(
-                    f["match"] ?? item, "\(path).match", "these matchers match every alert; name the check the action answers, e.g. check=nginx_http")
-                continue
-            }
+            guard
+                let entry = namedMatchers(
+                    f, item, path, taken: out.map(\.name), what: "action", nameExample: "restart-nginx",
+                    matchHint: "needs matchers naming the alerts it answers, e.g. match: [check=nginx_http]",
+                    everyHint: "name the check the action answers, e.g. check=nginx_http")
+            else { continue }
+            let (name, matchers) = entry
             let effects = ["restart", "reload", "exec"].filter { f[$0] != nil }
             guard effects.count == 1, let key = effects.first, let en = f[key] else {
                 issue(

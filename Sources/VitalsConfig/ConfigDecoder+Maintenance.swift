@@ -17,23 +17,13 @@ extension ConfigDecoder {
         for (i, item) in items.enumerated() {
             let path = "maintenance[\(i)]"
             guard let mf = fields(item, path, known: Self.maintenanceKeys) else { continue }
-            guard let name = mf["name"]?.scalar, Self.isChannelName(name) else {
-                issue(mf["name"] ?? item, "\(path).name", "needs a name of letters, digits, - and _ (e.g. weekly-backup)")
-                continue
-            }
-            if out.contains(where: { $0.name == name }) {
-                issue(mf["name"] ?? item, "\(path).name", "\"\(name)\" is used by an earlier window; names are unique")
-                continue
-            }
-            let matchers = mf["match"].flatMap { self.matchers($0, "\(path).match") } ?? []
-            if matchers.isEmpty {
-                issue(mf["match"] ?? item, "\(path).match", "needs matchers, e.g. match: [check=disk, resource=/backup]")
-                continue
-            }
-            if AlertControls.matchesEveryAlert(matchers) {
-                issue(mf["match"] ?? item, "\(path).match", "these matchers match every alert; name what the window is for, e.g. check=disk")
-                continue
-            }
+            guard
+                let entry = namedMatchers(
+                    mf, item, path, taken: out.map(\.name), what: "window", nameExample: "weekly-backup",
+                    matchHint: "needs matchers, e.g. match: [check=disk, resource=/backup]", everyHint: "name what the window is for, e.g. check=disk"
+                )
+            else { continue }
+            let (name, matchers) = entry
             guard let everyNode = mf["every"], let every = everyNode.scalar else {
                 issue(
                     mf["every"] ?? item, "\(path).every",

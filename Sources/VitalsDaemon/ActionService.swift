@@ -170,7 +170,6 @@ public struct ActionService: Service {
                             let attempt = ActionAttempt(
                                 action: name, fingerprint: c.fingerprint, effect: d.effect.description, number: number, startedWall: started,
                                 endedWall: clock.wall, outcome: outcome.succeeded ? .succeeded : .failed, detail: outcome.detail)
-                            board.finish(attempt)
                             if outcome.succeeded {
                                 logger.notice(
                                     "action \(name): \(d.effect.done): \(outcome.detail)",
@@ -182,6 +181,8 @@ public struct ActionService: Service {
                                     metadata: Self.metadata(
                                         .actionFailed, d, c, ["attempt": "\(number)", "state": "failed", "detail": "\(outcome.detail)"]))
                             }
+                            // Recorded after the journal line: whoever sees the attempt finds its line too.
+                            board.finish(attempt)
                         }
                     case .held(let name, let c, let reason):
                         guard let d = offer.definitions.first(where: { $0.name == name }) else { continue }
