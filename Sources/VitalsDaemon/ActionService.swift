@@ -47,7 +47,21 @@ public final class ActionBoard: Sendable {
 
     func plan(_ offer: Offer, wall: Double) -> [ActionDecision] { change { $0.plan(offer.definitions, offer.candidates, wall: wall) } }
 
-    func finish(_ attempt: ActionAttempt) { change { $0.finish(attempt) } }
+    func finish(_ attempt: ActionAttempt) {
+        totals.withLock { $0[attempt.action, default: (0, 0)].0 += attempt.outcome == .succeeded ? 1 : 0 }
+        totals.withLock { $0[attempt.action, default: (0, 0)].1 += attempt.outcome == .failed ? 1 : 0 }
+        change { $0.finish(attempt) }
+    }
+
+    /// Attempts since the agent started, per action (`/metrics`; a counter that a restart resets,
+    /// as Prometheus expects; the ledger keeps only the recent ones).
+    private let totals = Mutex<[String: (Int, Int)]>([:])
+
+    /// Each configured action's attempts since the start: succeeded and failed.
+    public func counts(_ config: Config) -> [(action: String, succeeded: Int, failed: Int)] {
+        let t = totals.withLock { $0 }
+        return config.actions.map { (action: $0.name, succeeded: t[$0.name]?.0 ?? 0, failed: t[$0.name]?.1 ?? 0) }
+    }
 
     private func change<T>(_ body: (inout ActionLedger) -> T) -> T {
         ledger.withLock { l in

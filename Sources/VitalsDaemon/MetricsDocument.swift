@@ -4,7 +4,11 @@ public import VitalsCore
 /// cycle figures and every channel's delivery counters, latency histogram, outbox depth and
 /// breaker state, in the Prometheus text format.
 public enum MetricsDocument {
-    public static func render(_ c: AgentState.Contents, channels: [Delivery.Channel], heartbeat: HeartbeatStatus? = nil, version: String) -> String {
+    /// `actions`: each configured action's attempts since the agent started, by outcome.
+    public static func render(
+        _ c: AgentState.Contents, channels: [Delivery.Channel], heartbeat: HeartbeatStatus? = nil,
+        actions: [(action: String, succeeded: Int, failed: Int)] = [], version: String
+    ) -> String {
         var p = PrometheusText()
         p.family("vitals_build_info", .gauge, "vitals' version (always 1).")
         p.sample("vitals_build_info", [("version", version)], 1)
@@ -19,6 +23,7 @@ public enum MetricsDocument {
         alerts(c.alerts, into: &p)
         delivery(channels, into: &p)
         if let heartbeat { Self.heartbeat(heartbeat, into: &p) }
+        if !actions.isEmpty { Self.actions(actions, into: &p) }
         return p.text
     }
 
@@ -88,6 +93,15 @@ extension MetricsDocument {
         }
         p.family("vitals_heartbeat_last_success_timestamp_seconds", .gauge, "When the heartbeat's receiver last took a call.")
         if let t = h.lastSuccessAt { p.sample("vitals_heartbeat_last_success_timestamp_seconds", [], t) }
+    }
+
+    /// The self-healing actions' attempts (issue 19), per configured action.
+    static func actions(_ a: [(action: String, succeeded: Int, failed: Int)], into p: inout PrometheusText) {
+        p.family("vitals_action_attempts_total", .counter, "Attempts of each self-healing action since the agent started, by outcome.")
+        for x in a {
+            p.sample("vitals_action_attempts_total", [("action", x.action), ("outcome", "succeeded")], Double(x.succeeded))
+            p.sample("vitals_action_attempts_total", [("action", x.action), ("outcome", "failed")], Double(x.failed))
+        }
     }
 }
 

@@ -68,7 +68,9 @@ public struct Routes: Sendable {
         case "/metrics":
             var fresh = c
             fresh.checks = status(c).checks
-            let text = MetricsDocument.render(fresh, channels: delivery?.channels ?? [], heartbeat: heartbeat?.current, version: version)
+            let text = MetricsDocument.render(
+                fresh, channels: delivery?.channels ?? [], heartbeat: heartbeat?.current, actions: sources.actions?.counts(c.config) ?? [],
+                version: version)
             return StatusReply(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(text.utf8))
         default: return json(health(c))
         }

@@ -238,6 +238,9 @@ import VitalsTestSupport
             #expect(alert.message.contains("giving up: load is still critical"), "\(alert.message)")
             try await agent.tick(30)
             #expect(attempts().count == 2, "no attempt after giving up")
+            let metrics = MetricsDocument.render(
+                agent.state, channels: [], actions: board.counts(agent.state.config), version: "test")
+            #expect(metrics.contains("vitals_action_attempts_total{action=\"fix-load\",outcome=\"failed\"} 2"), "\(metrics)")
             // The problem clears: the action's incident ends and its alert resolves.
             try agent.write("loadavg", Self.loadFine)
             try await agent.tick(3)
