@@ -260,6 +260,7 @@ static int unit_path(sd_bus *bus, const char *unit, char **path, sd_bus_error *e
 static void describe_unit(sd_bus *bus, const char *path, char *buf, size_t len) {
     const char *names[] = {"LoadState", "ActiveState", "SubState"};
     size_t used = 0;
+    if (len == 0) return;
     buf[0] = 0;
     for (int i = 0; i < 3; i++) {
         char *v = NULL;
@@ -301,7 +302,7 @@ int vitals_unit_job(const char *method, const char *unit, int timeout_ms, char *
     if (r < 0) {
         const char *hint = "";
         if (sd_bus_error_has_name(&error, SD_BUS_ERROR_ACCESS_DENIED) || sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired")) {
-            hint = " (polkit refused it: the package's rule /usr/share/polkit-1/rules.d/50-vitals.rules lets the vitals user restart and reload units; is polkitd installed?)";
+            hint = " (polkit refused it: allow the actions' units with: sudo vitals action polkit-rule --install; needs polkitd)";
             r = -EACCES;
         }
         snprintf(buf, len, "systemd refused %s %s: %s%s", method, unit, error.message ? error.message : strerror(-r), hint);
@@ -320,7 +321,11 @@ int vitals_unit_job(const char *method, const char *unit, int timeout_ms, char *
         sd_bus_error_free(&error);
         int q = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", job, "org.freedesktop.systemd1.Job", "State", &error, &state);
         free(state);
-        if (q < 0) break;
+        // Gone: the job finished. Any other error (a busy PID 1 past the call timeout, ...) says
+        // nothing about the job: look again until the timeout.
+        if (q < 0 && (sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.UnknownObject") ||
+                      sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchJob")))
+            break;
         if (now_ms() - start >= timeout_ms) {
             snprintf(buf, len, "the %s job of %s did not finish within %d ms", method, unit, timeout_ms);
             r = -ETIME;

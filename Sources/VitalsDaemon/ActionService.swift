@@ -63,14 +63,23 @@ public final class ActionBoard: Sendable {
         return config.actions.map { (action: $0.name, succeeded: t[$0.name]?.0 ?? 0, failed: t[$0.name]?.1 ?? 0) }
     }
 
+    /// Changes the ledger under its lock, then writes it outside that lock (a slow disk must not
+    /// hold the status socket or the alert stage, which read the ledger), one writer at a time and
+    /// always the newest state, so the file never goes back to an older one.
     private func change<T>(_ body: (inout ActionLedger) -> T) -> T {
-        ledger.withLock { l in
+        let (out, changed) = ledger.withLock { l in
             let before = l
             let out = body(&l)
-            if l != before { save(l) }
-            return out
+            return (out, l != before)
         }
+        if changed, path != nil {
+            writer.withLock { _ in save(current) }
+        }
+        return out
     }
+
+    /// Serialises the writes.
+    private let writer = Mutex(())
 
     /// The last write's error (nil: written, or nothing to write).
     private let writeError = Mutex<String?>(nil)
@@ -94,7 +103,7 @@ public final class ActionBoard: Sendable {
     public func load(definitions: [ActionDefinition], wall: Double) -> String? {
         guard let path else { return nil }
         do {
-            guard let data = try AtomicFile.read(path, maxBytes: 4 << 20) else { return nil }
+            guard let data = try AtomicFile.read(path, maxBytes: 8 << 20) else { return nil }
             do {
                 let file = try JSONDecoder().decode(File.self, from: data)
                 guard file.version == File.currentVersion else {

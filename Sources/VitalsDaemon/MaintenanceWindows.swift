@@ -1,5 +1,5 @@
 import Synchronization
-public import VitalsConfig
+import VitalsConfig
 public import VitalsCore
 
 /// Places recurring silences (maintenance windows, issue 19) on the window in force, with each

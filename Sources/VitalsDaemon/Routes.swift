@@ -147,7 +147,7 @@ public struct Routes: Sendable {
         let dry = ledger.dryRun(d, ActionCandidate.from(c.alerts), wall: wall())
         return json(
             ActionTestDocument(
-                name: d.name, effect: d.effect.description, target: d.effect.target, alerts: dry.lines,
+                name: d.name, effect: d.effect.description, target: d.effect.target, unit: d.effect.unit, argv: d.effect.argv, alerts: dry.lines,
                 lastHour: ledger.attemptsInLastHour(d.name, wall: wall()), maxPerHour: d.maxPerHour, verdict: dry.verdict))
     }
 }

@@ -199,6 +199,9 @@ public struct ActionTestDocument: Codable, Sendable {
     public var effect: String
     /// The unit, or the command line (`vitals action test` adds the unit's state as systemd has it).
     public var target: String
+    /// The unit of a restart or reload action, or the argv of an exec action.
+    public var unit: String?
+    public var argv: [String]?
     /// The alerts it would answer now, and for each what would happen.
     public var alerts: [String]
     public var lastHour: Int
@@ -207,7 +210,7 @@ public struct ActionTestDocument: Codable, Sendable {
     public var verdict: String
 
     enum CodingKeys: String, CodingKey {
-        case name, effect, target, alerts
+        case name, effect, target, unit, argv, alerts
         case lastHour = "last_hour"
         case maxPerHour = "max_per_hour"
         case verdict

@@ -7,8 +7,9 @@ public import VitalsCore
 
 /// Carries out one attempt of a self-healing action (issue 19), blocking on the calling thread
 /// (the action stage calls it from a thread of its own). A unit is restarted or reloaded by
-/// systemd over the system bus, as the agent's own user (the package's polkit rule allows the
-/// `vitals` user exactly that), never through a shell or `systemctl`; an executable runs as a
+/// systemd over the system bus, as the agent's own user (the rule `vitals action polkit-rule`
+/// writes allows the `vitals` user exactly the units and verbs the actions name), never through a
+/// shell or `systemctl`; an executable runs as a
 /// plugin does (`PluginRunner`: argv, clean environment, limits, timeout, its process group
 /// killed at the end).
 public enum ActionExecutor {

@@ -1,8 +1,13 @@
 import ArgumentParser
+import VitalsConfig
 import VitalsCore
 import VitalsDaemon
 import VitalsPlugins
 import VitalsServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -22,8 +27,9 @@ struct ActionCommand: ParsableCommand {
               vitals action list
               vitals action test restart-nginx
               vitals action list --json | jq '.attempts[-1]'
+              sudo vitals action polkit-rule --install   # let user vitals restart/reload exactly the units the actions name
             """,
-        subcommands: [List.self, Test.self])
+        subcommands: [List.self, Test.self, PolkitRuleCommand.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Each action, the alerts it answers now, and the latest attempts.")
@@ -66,7 +72,7 @@ struct ActionCommand: ParsableCommand {
             if !recent.isEmpty {
                 out += "\nlatest attempts:\n"
                 for t in recent {
-                    out += "  \(StatusTable.ago(now - t.startedWall)) ago  \(t.action) #\(t.number) \(t.effect): \(t.outcome.rawValue): \(t.detail)\n"
+                    out += "  \(StatusTable.ago(now - t.startedWall))  \(t.action) #\(t.number) \(t.effect): \(t.outcome.rawValue): \(t.detail)\n"
                 }
             }
             return out
@@ -105,6 +111,9 @@ struct ActionCommand: ParsableCommand {
             let target = ActionExecutor.inspect(definition)
             var out = "action \(doc.name): \(doc.effect) (dry run: nothing is run)\n"
             out += "  target: \(target)\n"
+            if let unit = doc.unit {
+                out += "  polkit: \(Self.polkitCoverage(unit: unit, verb: doc.effect.split(separator: " ").first.map(String.init) ?? ""))\n"
+            }
             out += "  budget: \(doc.lastHour) of \(doc.maxPerHour) attempts used in the last hour\n"
             for line in doc.alerts { out += "  \(line)\n" }
             out += "  verdict: \(doc.verdict)\n"
@@ -113,9 +122,74 @@ struct ActionCommand: ParsableCommand {
         }
 
         static func effect(_ doc: ActionTestDocument) -> ActionDefinition.Effect {
-            if doc.effect.hasPrefix("restart ") { return .restart(unit: doc.target) }
-            if doc.effect.hasPrefix("reload ") { return .reload(unit: doc.target) }
-            return .exec(argv: doc.target.split(separator: " ").map(String.init))
+            if let unit = doc.unit { return doc.effect.hasPrefix("reload ") ? .reload(unit: unit) : .restart(unit: unit) }
+            return .exec(argv: doc.argv ?? [doc.target])
+        }
+
+        /// Whether the installed rule names the unit with the verb (a plain reading of the file
+        /// `polkit-rule` writes; polkit itself decides).
+        static func polkitCoverage(unit: String, verb: String) -> String {
+            guard let text = try? String(contentsOfFile: PolkitRule.path, encoding: .utf8) else {
+                return "no rule at \(PolkitRule.path): systemd will refuse the vitals user; run: sudo vitals action polkit-rule --install"
+            }
+            let line = text.split(separator: "\n").first { $0.contains("\"\(unit)\":") }
+            guard let line, line.contains("\"\(verb)\"") else {
+                return "\(PolkitRule.path) does not allow \(verb) of \(unit); run: sudo vitals action polkit-rule --install"
+            }
+            return "\(PolkitRule.path) allows \(verb) of \(unit)"
+        }
+    }
+
+    struct PolkitRuleCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "polkit-rule",
+            abstract: "Print (or --install) the polkit rule that lets user vitals restart or reload exactly the units the actions name.",
+            discussion: """
+                systemd asks polkit whether the agent's user may restart or reload a unit. This rule allows it for the units of the restart: and reload: actions in the configuration, each with its own verb, and nothing else (RestartUnit also starts a stopped unit, so a rule for any unit would let that user start any unit). Install it again after changing the actions; it needs polkitd (apt install polkitd).
+
+                Examples:
+                  vitals action polkit-rule                      # print it
+                  sudo vitals action polkit-rule --install       # write \(PolkitRule.path)
+                """)
+
+        @Option(help: "Configuration file (default /etc/vitals/vitals.yaml).")
+        var config: String = ConfigLoader.defaultPath
+
+        @Flag(help: "Write the rule to /etc/polkit-1/rules.d/50-vitals.rules (mode 0644, atomically) instead of printing it.")
+        var install = false
+
+        func run() throws {
+            let loaded: LoadedConfig
+            do {
+                loaded = try ConfigLoader.load(path: config, environment: DefaultPaths.environment())
+            } catch {
+                printError("\(error.description)")
+                throw ExitCode(1)
+            }
+            let text = PolkitRule.text(loaded.config.actions, source: loaded.file ?? config)
+            guard install else {
+                print(text, terminator: "")
+                return
+            }
+            let dir = "/etc/polkit-1/rules.d"
+            let tmp = PolkitRule.path + ".tmp"
+            do {
+                if !FileManager.default.fileExists(atPath: dir) {
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                }
+                try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+                guard chmod(tmp, 0o644) == 0, rename(tmp, PolkitRule.path) == 0 else {
+                    throw VitalsError(.io, "cannot put \(PolkitRule.path) in place: \(String(cString: strerror(errno)))")
+                }
+            } catch {
+                unlink(tmp)
+                printError("vitals: cannot write \(PolkitRule.path): \(error) (run it as root)")
+                throw ExitCode(1)
+            }
+            let g = PolkitRule.grants(loaded.config.actions)
+            print(
+                "wrote \(PolkitRule.path): user vitals may \(g.isEmpty ? "restart or reload no unit" : g.map { "\($0.verbs.joined(separator: "/")) \($0.unit)" }.joined(separator: ", "))"
+            )
         }
     }
 }

@@ -51,6 +51,7 @@ import VitalsCore
             errors("actions:\n  - {name: x, match: [check=web], restart: nginx}\n").first?.contains(
                 "actions[0].restart: \"nginx\" is not a full unit name; write it with its type, e.g. nginx.service") == true)
         #expect(errors("actions:\n  - {name: x, match: [check=web], restart: \"ngin*.service\"}\n").first?.contains("globs are not accepted") == true)
+        #expect(errors("actions:\n  - {name: x, match: [check=web], restart: poweroff.target}\n").first?.contains("is a target unit") == true)
         #expect(
             errors("actions:\n  - {name: x, match: [check=web], exec: \"/bin/sh -c reboot\"}\n").first?.contains(
                 "write the command as a list (argv, no shell)") == true)

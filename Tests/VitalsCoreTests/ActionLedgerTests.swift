@@ -75,22 +75,80 @@ import VitalsCore
         #expect(Self.runs(l.plan([Self.web], [c], wall: 9000)) == [1])
     }
 
-    @Test func theHourlyBudgetCountsEveryAlertAndSurvivesARestart() throws {
+    @Test func oneAttemptAtATimeAndTheHourlyBudgetCountEveryAlertAndSurviveARestart() throws {
         var l = ActionLedger()
         let a = Self.alert(resource: "a")
         let b = Self.alert(resource: "b")
         let c = Self.alert(resource: "c")
         let d = Self.alert(resource: "d")
-        let first = l.plan([Self.web], [a, b, c, d], wall: 0)
-        #expect(Self.runs(first) == [1, 1, 1], "three of four: max_per_hour is 3")
-        #expect(first.last == .held(action: "restart-nginx", candidate: d, reason: "max_per_hour (3) is reached"))
-        #expect(l.plan([Self.web], [a, b, c, d], wall: 1).isEmpty, "said once")
-        for x in [a, b, c] { l.finish(Self.attempt(x, 1, at: 0)) }
+        let all = [a, b, c, d]
+        #expect(Self.runs(l.plan([Self.web], all, wall: 0)) == [1], "four alerts of one service: one attempt, not four at once")
+        #expect(Self.runs(l.plan([Self.web], all, wall: 1)).isEmpty, "not while it runs")
+        l.finish(Self.attempt(a, 1, at: 0))
+        #expect(Self.runs(l.plan([Self.web], all, wall: 60)).isEmpty, "its settle time holds the other alerts too")
+        #expect(Self.runs(l.plan([Self.web], all, wall: 122)) == [2], "the first alert's problem is still there: its second attempt")
+        l.finish(Self.attempt(a, 2, at: 122))
+        let third = l.plan([Self.web], all, wall: 250)
+        #expect(Self.runs(third) == [3])
+        #expect(
+            third.contains(.held(action: "restart-nginx", candidate: b, reason: "max_per_hour (3) is reached")), "the third spends the hour's budget")
+        l.finish(Self.attempt(a, 3, at: 250))
+        let next = l.plan([Self.web], all, wall: 400)
+        #expect(next.map { if case .gaveUp(_, let x, 3, _) = $0 { x == a } else { false } } == [true], "\(next)")
+        #expect(l.plan([Self.web], all, wall: 401).isEmpty, "said once")
         // Through the state file (a restart of the agent): the budget is still spent.
         var restored = try JSONDecoder().decode(ActionLedger.self, from: JSONEncoder().encode(l))
-        restored.restored(definitions: [Self.web], wall: 200)
-        #expect(Self.runs(restored.plan([Self.web], [a, b, c, d], wall: 200)).isEmpty, "3 attempts within the hour")
-        #expect(Self.runs(restored.plan([Self.web], [a, b, c, d], wall: 3601)) == [2, 2, 2], "an hour after, the budget is back")
+        restored.restored(definitions: [Self.web], wall: 500)
+        #expect(Self.runs(restored.plan([Self.web], all, wall: 500)).isEmpty, "3 attempts within the hour")
+        #expect(Self.runs(restored.plan([Self.web], all, wall: 3601)) == [1], "the first attempt left the hour: room for one, for the next alert")
+    }
+
+    @Test func aRecoveringAlertKeepsItsIncidentAndTheActionsOwnAlertIsNeverACandidate() {
+        var ok = PersistedAlert(labels: Self.alert().labels)
+        ok.severity = .ok
+        ok.notified = .critical
+        ok.okSinceWall = 100
+        let recovering = ActionCandidate.from([ok])
+        #expect(recovering.count == 1 && recovering[0].recovering && recovering[0].severity == .critical)
+        var own = PersistedAlert(labels: LabelSet(["alertname": "VitalsAction", "check": "action", "resource": "restart-nginx"]))
+        own.severity = .critical
+        own.notified = .critical
+        #expect(ActionCandidate.from([own]).isEmpty, "a give-up never sets off an action")
+        // Ok for a moment after each attempt (within the resolve hold): the attempts still add up.
+        var l = ActionLedger()
+        let c = Self.alert()
+        var back = c
+        back.recovering = true
+        for (i, t) in [0.0, 200, 400].enumerated() {
+            #expect(Self.runs(l.plan([Self.web], [c], wall: t)) == [i + 1])
+            l.finish(Self.attempt(c, i + 1, at: t))
+            #expect(l.plan([Self.web], [back], wall: t + 60).isEmpty, "recovering: no attempt, and the incident goes on")
+        }
+        guard case .gaveUp = l.plan([Self.web], [c], wall: 600).first else {
+            Issue.record("a service that is briefly ok after each restart must still reach the give-up")
+            return
+        }
+    }
+
+    @Test func aDamagedLedgerIsBoundedWhenReadAndAnInterruptedAttemptCountsInTheBudget() throws {
+        let json = """
+            {"tracks": {
+               "restart-nginx \(Self.alert().fingerprint)": {"action": "restart-nginx", "fingerprint": "\(Self.alert().fingerprint)", "labels": {"check": "nginx_http"},
+                 "attempts": 99, "firstWall": -1e15, "runningSinceWall": 50},
+               "restart-nginx 0000000000000001": {"action": "restart-nginx", "fingerprint": "0000000000000001", "labels": {}, "attempts": 1, "lastEndedWall": 1e300},
+               "restart-nginx 0000000000000002": {"action": "restart-nginx", "fingerprint": "0000000000000002", "labels": {}, "attempts": 2, "runningSinceWall": 90}},
+             "attempts": [{"action": "restart-nginx", "fingerprint": "0000000000000003", "effect": "x", "number": 1, "startedWall": 1e300,
+                           "endedWall": 1e300, "outcome": "succeeded", "detail": ""}]}
+            """
+        var l = try JSONDecoder().decode(ActionLedger.self, from: Data(json.utf8))
+        l.restored(definitions: [Self.web], wall: 100)
+        #expect(l.tracks.count == 1, "entries with times outside the epoch up to a day ahead are dropped: \(l.tracks.keys)")
+        let t = try #require(l.tracks.values.first)
+        #expect(t.attempts == 2 && t.runningSinceWall == nil && t.lastEndedWall == 90)
+        #expect(
+            l.attempts.map(\.detail) == ["interrupted: the agent stopped while it ran"], "the attempt cut short is in the budget and the timeline")
+        #expect(l.attemptsInLastHour("restart-nginx", wall: 100) == 1)
+        _ = l.dryRun(Self.web, [Self.alert()], wall: 100)
     }
 
     @Test func anAttemptCutShortByARestartCountsAndActionsNoLongerConfiguredAreForgotten() {
@@ -128,5 +186,23 @@ import VitalsCore
         #expect(ActionDefinition.unitNameProblem("getty@.service")?.contains("is a template") == true)
         #expect(ActionDefinition.unitNameProblem("a b.service") != nil)
         #expect(ActionDefinition.unitNameProblem(String(repeating: "a", count: 300) + ".service") != nil)
+        #expect(ActionDefinition.unitNameProblem("poweroff.target")?.contains("is a target unit") == true)
+        #expect(ActionDefinition.unitNameProblem("user.slice") != nil)
+    }
+
+    @Test func thePolkitRuleNamesExactlyTheUnitsAndVerbsOfTheActions() throws {
+        let reload = try ActionDefinition(name: "r", matchers: [LabelMatcher(parsing: "check=x")], effect: .reload(unit: "nginx.service"))
+        let exec = try ActionDefinition(name: "e", matchers: [LabelMatcher(parsing: "check=x")], effect: .exec(argv: ["/bin/true"]))
+        let odd = try ActionDefinition(name: "o", matchers: [LabelMatcher(parsing: "check=x")], effect: .restart(unit: "dev-disk-by\\x2dlabel.mount"))
+        #expect(
+            PolkitRule.grants([Self.web, reload, exec, odd]).map { "\($0.unit) \($0.verbs)" } == [
+                "dev-disk-by\\x2dlabel.mount [\"restart\"]", "nginx.service [\"reload\", \"restart\"]",
+            ])
+        let text = PolkitRule.text([Self.web, reload, odd], source: "/etc/vitals/vitals.yaml")
+        #expect(text.contains("        \"nginx.service\": [\"reload\", \"restart\"],\n"), "\(text)")
+        #expect(text.contains("\"dev-disk-by\\\\x2dlabel.mount\": [\"restart\"]"), "a backslash is escaped for JavaScript: \(text)")
+        #expect(text.contains("subject.user != \"vitals\""))
+        #expect(text.contains("action.id != \"org.freedesktop.systemd1.manage-units\""))
+        #expect(PolkitRule.text([], source: "x").contains("(no restart: or reload: actions are configured)"))
     }
 }

@@ -43,6 +43,20 @@ public struct ActionDefinition: Sendable, Equatable {
             }
         }
 
+        /// The unit of a restart or reload.
+        public var unit: String? {
+            switch self {
+            case .restart(let unit), .reload(let unit): unit
+            case .exec: nil
+            }
+        }
+
+        /// The argv of an exec.
+        public var argv: [String]? {
+            if case .exec(let argv) = self { return argv }
+            return nil
+        }
+
         /// The word for the API and the journal: restart, reload or exec.
         public var kind: String {
             switch self {
@@ -102,11 +116,15 @@ public struct ActionDefinition: Sendable, Equatable {
     }
 
     /// Why `name` is not a unit this action may restart or reload, or nil when it is: a full
-    /// unit name as systemd writes it (`nginx.service`, `getty@tty1.service`), no globs, no
-    /// template without its instance, at most 255 bytes.
+    /// unit name as systemd writes it (`nginx.service`, `getty@tty1.service`) of a service,
+    /// socket, mount, timer or path (never a target: restarting poweroff.target powers off), no
+    /// globs, no template without its instance, at most 255 bytes.
     public static func unitNameProblem(_ name: String) -> String? {
-        let suffixes = [".service", ".socket", ".mount", ".timer", ".path", ".target", ".swap", ".automount", ".slice", ".scope"]
+        let suffixes = [".service", ".socket", ".mount", ".timer", ".path"]
         guard !name.isEmpty, name.utf8.count <= 255 else { return "a unit name has 1 to 255 characters" }
+        for other in [".target", ".slice", ".scope", ".swap", ".automount", ".device"] where name.hasSuffix(other) {
+            return "\"\(name)\" is a \(other.dropFirst()) unit; actions restart or reload services, sockets, mounts, timers and paths"
+        }
         guard let suffix = suffixes.first(where: { name.hasSuffix($0) }), name.count > suffix.count else {
             return "\"\(name)\" is not a full unit name; write it with its type, e.g. nginx.service"
         }

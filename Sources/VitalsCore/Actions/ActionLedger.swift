@@ -6,20 +6,35 @@ public struct ActionCandidate: Sendable, Equatable {
     public var severity: Severity
     public var message: String
     public var mute: AlertMute?
+    /// Ok again but its recovery waits for the resolve hold: the incident goes on (no attempt
+    /// runs, and the attempts made so far still count towards the give-up).
+    public var recovering: Bool
 
-    public init(fingerprint: Fingerprint, labels: LabelSet, severity: Severity, message: String, mute: AlertMute? = nil) {
+    public init(
+        fingerprint: Fingerprint, labels: LabelSet, severity: Severity, message: String, mute: AlertMute? = nil, recovering: Bool = false
+    ) {
         self.fingerprint = fingerprint
         self.labels = labels
         self.severity = severity
         self.message = message
         self.mute = mute
+        self.recovering = recovering
     }
 
     /// The alerts of the engine's export that actions may answer: a problem severity, and either
-    /// notified (the debounce and the unknown delay are behind it) or muted (shown as held).
+    /// notified (the debounce and the unknown delay are behind it) or muted (shown as held); and
+    /// a notified problem that is ok while its recovery waits (at its notified severity, marked
+    /// `recovering`). Never the actions' own alerts (check `action`): an action that matches
+    /// broadly must not answer its own give-up.
     public static func from(_ alerts: [PersistedAlert]) -> [ActionCandidate] {
         alerts.compactMap { a in
-            guard a.severity == .warning || a.severity == .critical || a.severity == .unknown else { return nil }
+            guard a.labels["check"] != "action" else { return nil }
+            let problem: Set<Severity> = [.warning, .critical, .unknown]
+            if a.severity == .ok, let n = a.notified, problem.contains(n), a.okSinceWall != nil {
+                return ActionCandidate(
+                    fingerprint: a.labels.fingerprint, labels: a.labels, severity: n, message: a.message, mute: a.mute, recovering: true)
+            }
+            guard problem.contains(a.severity) else { return nil }
             guard a.notified != nil || a.mute != nil else { return nil }
             return ActionCandidate(fingerprint: a.labels.fingerprint, labels: a.labels, severity: a.severity, message: a.message, mute: a.mute)
         }
@@ -104,6 +119,8 @@ public struct ActionLedger: Sendable, Equatable, Codable {
     public private(set) var attempts: [ActionAttempt] = []
 
     public static let maxAttempts = 500
+    /// At most this many action-and-alert pairs are followed (the alerts are bounded too).
+    public static let maxTracks = 2000
 
     public init() {}
 
@@ -121,12 +138,18 @@ public struct ActionLedger: Sendable, Equatable, Codable {
         var out: [ActionDecision] = []
         var live = Set<String>()
         for d in definitions {
+            // One attempt of an action at a time, and the settle time after it, whatever alert it
+            // answered: three alerts of one service must not restart it three times at once.
+            var busy = tracks.values.contains { t in
+                t.action == d.name && (t.runningSinceWall != nil || t.lastEndedWall.map { wall - $0 < d.settle.seconds } ?? false)
+            }
             for c in candidates where d.answers(c.labels, severity: c.severity) {
                 let key = Self.key(d.name, c.fingerprint)
                 live.insert(key)
+                if tracks[key] == nil && (c.recovering || tracks.count >= Self.maxTracks) { continue }
                 var t = tracks[key] ?? Track(action: d.name, fingerprint: c.fingerprint, labels: c.labels)
                 defer { tracks[key] = t }
-                if t.runningSinceWall != nil || t.gaveUpWall != nil { continue }
+                if c.recovering || t.runningSinceWall != nil || t.gaveUpWall != nil { continue }
                 if let mute = c.mute {
                     let reason = mute.kind == .silenced ? "the alert is silenced (\(mute.by))" : "the alert is inhibited by \(mute.by)"
                     if t.heldReason != reason { out.append(.held(action: d.name, candidate: c, reason: reason)) }
@@ -146,6 +169,8 @@ public struct ActionLedger: Sendable, Equatable, Codable {
                     t.heldReason = reason
                     continue
                 }
+                if busy { continue }
+                busy = true
                 t.attempts += 1
                 t.firstWall = t.firstWall ?? wall
                 t.runningSinceWall = wall
@@ -172,17 +197,35 @@ public struct ActionLedger: Sendable, Equatable, Codable {
     }
 
     /// After a restart: an attempt that was running when the agent stopped counts as made (it
-    /// may have restarted the unit) and ended then; tracks of actions no longer configured go.
+    /// may have restarted the unit), in the incident and in the hourly budget, and ended then;
+    /// tracks of actions no longer configured go. What the file says is bounded first (it is read
+    /// from disk): times that are not finite or lie outside the Unix epoch up to a day from now
+    /// drop their entry, counts are clamped, and the lists are cut to their limits.
     public mutating func restored(definitions: [ActionDefinition], wall: Double) {
         let names = Set(definitions.map(\.name))
+        func sane(_ t: Double?) -> Bool { t.map { $0.isFinite && $0 >= 0 && $0 <= wall + 86400 } ?? true }
+        attempts = attempts.filter { sane($0.startedWall) && sane($0.endedWall) && $0.detail.utf8.count <= 4096 }.suffix(Self.maxAttempts)
         for (key, t) in tracks {
-            if !names.contains(t.action) {
+            guard names.contains(t.action), let d = definitions.first(where: { $0.name == t.action }), key == Self.key(t.action, t.fingerprint),
+                sane(t.firstWall), sane(t.lastEndedWall), sane(t.runningSinceWall), sane(t.gaveUpWall)
+            else {
                 tracks[key] = nil
-            } else if let since = t.runningSinceWall {
+                continue
+            }
+            tracks[key]?.attempts = min(max(0, t.attempts), d.giveUpAfter)
+            if let since = t.runningSinceWall {
                 tracks[key]?.runningSinceWall = nil
                 tracks[key]?.lastEndedWall = since
+                attempts.append(
+                    ActionAttempt(
+                        action: t.action, fingerprint: t.fingerprint, effect: d.effect.description, number: t.attempts, startedWall: since,
+                        endedWall: since, outcome: .failed, detail: "interrupted: the agent stopped while it ran"))
             }
         }
+        if tracks.count > Self.maxTracks {
+            for key in tracks.keys.sorted().dropFirst(Self.maxTracks) { tracks[key] = nil }
+        }
+        if attempts.count > Self.maxAttempts { attempts.removeFirst(attempts.count - Self.maxAttempts) }
     }
 
     /// The tracks that gave up, for the alerts of their own (check `action`).
@@ -197,7 +240,7 @@ public struct ActionLedger: Sendable, Equatable, Codable {
 extension ActionLedger {
     /// "restarted nginx.service 3 times in 15m; giving up": the message of a give-up.
     public static func giveUpMessage(_ d: ActionDefinition, attempts: Int, firstWall: Double, wall: Double, alert: ActionCandidate) -> String {
-        let span = Units.formatDuration(.seconds(Int64(max(0, wall - firstWall).rounded())))
+        let span = Units.formatDuration(.seconds(Int64(max(0, min(wall - firstWall, 1e9)).rounded())))
         let times = attempts == 1 ? "once" : "\(attempts) times"
         return
             "\(d.effect.done) \(times) in \(span); giving up: \(alert.labels["check"] ?? "the alert") is still \(alert.severity.rawValue) (\(alert.message))"
@@ -229,11 +272,13 @@ extension ActionLedger {
                     lines.append("\(what): an attempt is running")
                 } else if t?.gaveUpWall != nil {
                     lines.append("\(what): gave up; nothing more until it clears")
-                } else if let last = t?.lastEndedWall {
-                    let left = Int64(max(0, d.settle.seconds - (wall - last)).rounded())
+                } else if let last = t?.lastEndedWall, wall - last < d.settle.seconds {
+                    let left = Int64(max(0, min(d.settle.seconds - (wall - last), 1e9)).rounded())
                     lines.append("\(what): waiting \(Units.formatDuration(.seconds(left))) more for attempt \(t?.attempts ?? 0) to settle")
                 } else if let reason = t?.heldReason {
                     lines.append("\(what): held: \(reason)")
+                } else if c.recovering {
+                    lines.append("\(what): ok again, its recovery waits for the resolve hold")
                 } else {
                     lines.append("\(what): nothing to do")
                 }
