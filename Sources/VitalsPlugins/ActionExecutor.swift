@@ -37,12 +37,10 @@ public enum ActionExecutor {
     static func exec(_ argv: [String], action: ActionDefinition, environment: [String: String]) -> Outcome {
         if let problem = PluginSecurity.problem(with: argv[0]) { return Outcome(succeeded: false, detail: "not run: \(problem)") }
         var inv = PluginInvocation(argv: argv, environment: ["PATH": PluginInvocation.path, "LC_ALL": "C"], timeout: action.timeout)
-        let name = action.user ?? (geteuid() == 0 ? "nobody" : nil)
-        if let name {
-            guard let pw = getpwnam(name) else {
-                return Outcome(succeeded: false, detail: "not run: no user named \(name); create it or change user: in \(action.source)")
-            }
-            if pw.pointee.pw_uid != geteuid() { inv.user = (pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        do {
+            try inv.runAs(action.user, what: "action \(action.name)", source: action.source)
+        } catch {
+            return Outcome(succeeded: false, detail: "not run: \(error.message)")
         }
         let run = PluginRunner.run(inv)
         let out = String(decoding: run.stdout.prefix(512), as: UTF8.self).split(separator: "\n").first.map(String.init)

@@ -319,12 +319,16 @@ extension PluginInvocation {
         var env = ["PATH": Self.path, "LC_ALL": "C"]
         for name in check.environment { if let v = agentEnvironment[name] { env[name] = v } }
         self.init(argv: check.command, environment: env, timeout: check.timeout)
-        let name = check.user ?? (geteuid() == 0 ? "nobody" : nil)
-        if let name {
-            guard let pw = getpwnam(name) else {
-                throw VitalsError(.config, "check \(check.name): no user named \(name) to run it as; create it or set user: in \(check.source)")
-            }
-            if pw.pointee.pw_uid != geteuid() { user = (pw.pointee.pw_uid, pw.pointee.pw_gid) }
+        try runAs(check.user, what: "check \(check.name)", source: check.source)
+    }
+
+    /// Sets the user to run as: `name`, else `nobody` when the agent is root (else the agent's
+    /// own). Throws, naming `what` and where to fix it, when that user does not exist.
+    public mutating func runAs(_ name: String?, what: String, source: String) throws(VitalsError) {
+        guard let name = name ?? (geteuid() == 0 ? "nobody" : nil) else { return }
+        guard let pw = getpwnam(name) else {
+            throw VitalsError(.config, "\(what): no user named \(name) to run it as; create it or set user: in \(source)")
         }
+        if pw.pointee.pw_uid != geteuid() { user = (pw.pointee.pw_uid, pw.pointee.pw_gid) }
     }
 }
