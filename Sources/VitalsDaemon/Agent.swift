@@ -151,14 +151,17 @@ public enum Agent {
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, clock: clock, maxCycles: maxCycles,
             tracker: tracker, results: cycleResults, restored: restored, releaseStartupPages: releaseStartupPages)
-        let reload = ReloadService(state: state, cycle: cycle, logger: logger, notifier: notifier, load: load)
+        let plugins = PluginService(state: state, results: pluginResults, logger: logger, clock: clock, environment: DefaultPaths.environment())
+        let reload = ReloadService(
+            state: state, cycle: cycle, logger: logger, notifier: notifier,
+            applied: {
+                plugins.poke()
+                deliveryService.poke()
+            }, load: load)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: StatusSocketService(server: server)),
             .init(service: reload),
-            .init(
-                service: PluginService(
-                    state: state, results: pluginResults, logger: logger, clock: clock, environment: DefaultPaths.environment()),
-                successTerminationBehavior: .ignore),
+            .init(service: plugins, successTerminationBehavior: .ignore),
             .init(service: deliveryService, successTerminationBehavior: .ignore),
             .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger, clock: clock), successTerminationBehavior: .ignore),
             .init(

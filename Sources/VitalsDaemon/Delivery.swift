@@ -58,6 +58,8 @@ public final class Delivery: Sendable {
 
     /// Whether messages wait in memory only (their outbox write failed).
     public var hasUnsaved: Bool { queue.withLock { !$0.unsaved.isEmpty } }
+    /// Whether nothing waits: every channel's queue empty, nothing in flight or unsaved.
+    public var isIdle: Bool { queue.withLock { $0.isIdle } }
 
     /// Writes `entries` to the outbox, outside the lock, in order; stops at the first failure and
     /// leaves that entry and the rest unsaved (`persistUnsaved` tries again).

@@ -178,6 +178,9 @@ public struct DeliveryQueue: Sendable {
         return actions
     }
 
+    /// Whether nothing waits: every channel's queue empty, nothing in flight or unsaved.
+    public var isIdle: Bool { unsaved.isEmpty && channels.values.allSatisfy { $0.queue.isEmpty && !$0.inFlight } }
+
     /// The attempts that are due now: each channel's head message, when nothing of that channel
     /// is in flight, its retry wait is over and its breaker lets it through. Messages older than
     /// their channel's `max_age` are given up first; an open breaker hands the queue to the

@@ -6,10 +6,11 @@ public import VitalsNotify
 
 /// Delivers what the outbox holds: every channel's head message through its notifier, one at a
 /// time per channel (order kept), channels in parallel; retries, breakers and fallbacks as
-/// `Delivery` decides. Wakes when a message is queued or an attempt ends, and once a second for
-/// retries that fall due (four times a second before issue 17: a second is well inside any retry's
-/// jitter, and the idle agent no longer wakes this loop 4 times a second). Alertmanager
-/// channels also get the firing alerts re-posted every `resend_interval`.
+/// `Delivery` decides. Wakes when a message is queued, an attempt ends or the configuration is
+/// reloaded (its `Doorbell`); while anything waits in the outbox also once a second, for retries
+/// that fall due (a second is well inside any retry's jitter); idle, only every `idleTick`, to
+/// report progress to the watchdog (issue 17: the idle agent no longer wakes this loop every
+/// second). Alertmanager channels also get the firing alerts re-posted every `resend_interval`.
 public struct DeliveryService: Service {
     let delivery: Delivery
     let state: AgentState
@@ -17,8 +18,7 @@ public struct DeliveryService: Service {
     let logger: Logger
     let instance: String
     let clock: AgentClock
-    let wake: AsyncStream<Void>
-    let wakeUp: AsyncStream<Void>.Continuation
+    let bell = Doorbell()
     let tracker: ProgressTracker?
 
     public init(
@@ -32,14 +32,15 @@ public struct DeliveryService: Service {
         self.instance = instance
         self.clock = clock
         self.tracker = tracker
-        (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// How often the loop looks for retries that fell due when nothing else wakes it.
+    /// How often the loop looks for retries that fell due while the outbox holds messages.
     public static let tick: Duration = .seconds(1)
+    /// How often an idle loop wakes: well inside the watchdog's 30 s deadline for delivery.
+    public static let idleTick: Duration = .seconds(10)
 
-    /// Asks the loop to look at the outbox now (a message was queued).
-    public func poke() { wakeUp.yield() }
+    /// Asks the loop to look at the outbox now (a message was queued, the configuration changed).
+    public func poke() { bell.ring() }
 
     /// The notifier for a channel's settings.
     public static func notifier(for c: ChannelConfig, group: any EventLoopGroup, logger: Logger) -> (any Notifier)? {
@@ -53,29 +54,25 @@ public struct DeliveryService: Service {
 
     public func run() async throws {
         let notifiers = NotifierSet()
-        // Two parts in one task group (so both run where the service runs): the clock's tick,
-        // which wakes the loop for retries that fall due, and the loop; the tick stops with it.
-        await withTaskGroup(of: Void.self) { parts in
-            parts.addTask { [clock, wakeUp] in
-                while !Task.isCancelled {
-                    try? await clock.sleep(for: Self.tick)
-                    wakeUp.yield()
-                }
-            }
-            parts.addTask { await deliverUntilShutdown(notifiers) }
-            _ = await parts.next()
-            parts.cancelAll()
-        }
+        await deliverUntilShutdown(notifiers)
         await notifiers.shutdownAll()
     }
 
-    /// Takes each wake-up (a queued message, the tick) until a graceful shutdown; deliveries in
-    /// flight then finish before it returns.
+    /// Takes each wake-up (a ring, the tick) until a graceful shutdown; deliveries in flight
+    /// then finish before it returns.
     private func deliverUntilShutdown(_ notifiers: NotifierSet) async {
         var lastResend: [String: ContinuousClock.Instant] = [:]
         var applied: [ChannelConfig]? = nil
         await withDiscardingTaskGroup { tasks in
-            for await _ in wake.cancelOnGracefulShutdown() {
+            var first = true
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                if !first {
+                    let wake = nextWake(config: state.config.notify, lastResend: lastResend)
+                    // A graceful shutdown cancels the wait; the loop then ends.
+                    await cancelWhenGracefulShutdown { await bell.wait(until: wake, clock: clock) }
+                    if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                }
+                first = false
                 let config = state.config.notify
                 // The channels change only at a reload; the loop wakes once a second.
                 if config.channels != applied {
@@ -117,7 +114,7 @@ public struct DeliveryService: Service {
                         let outcome = await notifier.deliver(message)
                         let ev = delivery.complete(a, outcome: outcome, now: clock.now, wall: clock.wall, random: Double.random(in: 0..<1))
                         for e in ev { log(e) }
-                        wakeUp.yield()
+                        bell.ring()
                     }
                 }
                 // Alertmanager: re-post what fires, so it never resolves an alert by timeout.
@@ -139,6 +136,20 @@ public struct DeliveryService: Service {
                 }
             }
         }
+    }
+
+    /// When the loop must look again without a ring: in a second while anything waits in the
+    /// outbox (or a failed write is reported), else after `idleTick`; earlier when an
+    /// Alertmanager channel's re-send falls due.
+    private func nextWake(config: NotifyConfig, lastResend: [String: ContinuousClock.Instant]) -> ContinuousClock.Instant {
+        let now = clock.now
+        let busy = !delivery.isIdle || state.current.outboxWriteError != nil
+        var wake = now.advanced(by: busy ? Self.tick : Self.idleTick)
+        for c in config.channels where c.kind == .alertmanager {
+            guard let am = c.alertmanager else { continue }
+            wake = min(wake, lastResend[c.name].map { $0.advanced(by: am.resendInterval) } ?? now.advanced(by: Self.tick))
+        }
+        return max(wake, now)
     }
 
     /// Whether an alert's notifications reach `channel` (its route's steps reached so far).

@@ -125,13 +125,21 @@ public final class PluginResults: Sendable {
 /// Runs the custom checks on their intervals: a bounded pool of runs on threads of their own
 /// (never the event loop or the sampling loop, which never wait for a plugin), never two runs of
 /// one check at once, jittered starts. Each run checks the plugin's path first, then its
-/// dependencies, then runs it; the result goes to `PluginResults`.
+/// dependencies, then runs it; the result goes to `PluginResults`. Between two passes it sleeps
+/// until the next check falls due; a finished run or a reload (`poke()`) wakes it earlier.
 public struct PluginService: Service {
     let state: AgentState
     let results: PluginResults
     let logger: Logger
     let clock: AgentClock
     let environment: [String: String]
+    let bell = Doorbell()
+
+    /// The longest the loop sleeps when no check is scheduled (none configured).
+    static let idleWake: Duration = .seconds(60)
+
+    /// Asks the loop to look at the schedule now (the configuration was reloaded).
+    public func poke() { bell.ring() }
 
     public init(state: AgentState, results: PluginResults, logger: Logger, clock: AgentClock, environment: [String: String]) {
         self.state = state
@@ -152,7 +160,7 @@ public struct PluginService: Service {
                 return s.due(config.checks, now: now)
             }
             for check in due {
-                queue.async { [results, environment, logger, clock] in
+                queue.async { [results, environment, logger, clock, bell] in
                     let started = clock.now
                     let result = CheckExecutor.run(check, environment: environment, dependencyState: { results.state(of: $0) }).result
                     if let t = results.record(check, result, at: clock.now, wall: clock.wall) { logger.logTransition(t) }
@@ -160,13 +168,14 @@ public struct PluginService: Service {
                         logger.warning("custom check refused", metadata: [LogKey.check: "\(check.name)", "error": "\(result.message)"])
                     }
                     schedule.m.withLock { $0.finished(check, started: started) }
+                    // Its next run, and a run the pool's bound held back, are scheduled now.
+                    bell.ring()
                 }
             }
-            // Sleep until the next check falls due, but look again at least every second (a
-            // finished run, a reload).
-            let wake = schedule.m.withLock { $0.earliest }.map { min($0, now.advanced(by: .seconds(1))) } ?? now.advanced(by: .seconds(1))
+            // Sleep until the next check falls due; a finished run or a reload rings earlier.
+            let wake = schedule.m.withLock { $0.earliest } ?? now.advanced(by: Self.idleWake)
             let until = max(wake, now.advanced(by: .milliseconds(20)))
-            try? await cancelWhenGracefulShutdown { try await clock.sleep(until: until) }
+            await cancelWhenGracefulShutdown { await bell.wait(until: until, clock: clock) }
         }
     }
 

@@ -14,9 +14,14 @@ public struct ReloadService: Service {
     let logger: Logger
     let notifier: SystemdNotifier
     let load: @Sendable () throws(ConfigErrors) -> LoadedConfig
+    /// Wakes the loops that sleep until their next work (the plugin runs, delivery), so a
+    /// reloaded configuration takes effect at once.
+    let applied: @Sendable () -> Void
 
+    /// `applied` runs after a new configuration is in force.
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+        applied: @escaping @Sendable () -> Void = {},
         load: @escaping @Sendable () throws(ConfigErrors) -> LoadedConfig
     ) {
         self.state = state
@@ -24,6 +29,7 @@ public struct ReloadService: Service {
         self.logger = logger
         self.notifier = notifier
         self.load = load
+        self.applied = applied
     }
 
     public func run() async throws {
@@ -48,6 +54,7 @@ public struct ReloadService: Service {
             }
             state.replace(config: loaded.config, file: loaded.file)
             cycle.apply(loaded.config)
+            applied()
             Failpoint.hit("reload-after-apply")
             logger.notice(
                 "configuration reloaded",

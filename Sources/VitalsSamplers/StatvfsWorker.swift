@@ -69,7 +69,13 @@ public final class StatvfsWorker: Sendable {
                     batch.deliver(p, outcome)
                 }
             }
-            timerQueue.asyncAfter(deadline: .now() + .milliseconds(Int(timeout.wholeMilliseconds))) { batch.expire() }
+            // A timer source, cancelled when the last answer comes (the usual case): a timer
+            // left to fire would wake two threads every cycle for nothing (issue 17).
+            let timer = DispatchSource.makeTimerSource(queue: timerQueue)
+            timer.schedule(deadline: .now() + .milliseconds(Int(timeout.wholeMilliseconds)))
+            timer.setEventHandler { batch.expire() }
+            batch.attach(DeadlineTimer(timer))
+            timer.resume()
         }
         results.merge(done) { a, _ in a }
         for p in toRun where results[p] == nil { results[p] = .notResponding }
@@ -84,6 +90,7 @@ private final class Batch: Sendable {
         var results: [String: StatvfsWorker.Outcome] = [:]
         var waiter: CheckedContinuation<[String: StatvfsWorker.Outcome], Never>?
         var finished = false
+        var timer: DeadlineTimer?
     }
 
     private let state: Mutex<State>
@@ -94,6 +101,13 @@ private final class Batch: Sendable {
         state.withLock { $0.waiter = c }
     }
 
+    /// The deadline's timer, cancelled when every answer has come first.
+    func attach(_ timer: DeadlineTimer) {
+        state.withLock { s in
+            if s.finished { timer.source.cancel() } else { s.timer = timer }
+        }
+    }
+
     func deliver(_ path: String, _ outcome: StatvfsWorker.Outcome) {
         let resume = state.withLock { s -> (CheckedContinuation<[String: StatvfsWorker.Outcome], Never>, [String: StatvfsWorker.Outcome])? in
             guard !s.finished else { return nil }
@@ -102,7 +116,13 @@ private final class Batch: Sendable {
             s.finished = true
             return (w, s.results)
         }
-        if let (w, r) = resume { w.resume(returning: r) }
+        if let (w, r) = resume {
+            state.withLock { s in
+                s.timer?.source.cancel()
+                s.timer = nil
+            }
+            w.resume(returning: r)
+        }
     }
 
     func expire() {
@@ -113,4 +133,10 @@ private final class Batch: Sendable {
         }
         if let (w, r) = resume { w.resume(returning: r) }
     }
+}
+
+/// A batch's deadline timer. Dispatch sources are safe to cancel from any thread.
+private final class DeadlineTimer: @unchecked Sendable {
+    let source: any DispatchSourceTimer
+    init(_ source: any DispatchSourceTimer) { self.source = source }
 }

@@ -78,6 +78,11 @@ public final class ManualTime: TimeSource {
     /// Sleepers waiting now.
     public var sleeping: Int { state.withLock { $0.sleepers.count } }
 
+    /// Every sleeper's deadline as a duration from now, earliest first.
+    public var deadlines: [Duration] {
+        state.withLock { s in s.sleepers.values.map { base.advanced(by: s.offset).duration(to: $0.deadline) }.sorted() }
+    }
+
     /// The earliest deadline a sleeper waits for, as a duration from now (nil: nobody sleeps).
     public var nextDeadline: Duration? {
         state.withLock { s in s.sleepers.values.map(\.deadline).min().map { base.advanced(by: s.offset).duration(to: $0) } }

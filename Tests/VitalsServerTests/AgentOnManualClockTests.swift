@@ -74,6 +74,25 @@ import VitalsTestSupport
         }
     }
 
+    /// Issue 17: an idle agent wakes once a second to sample and seldom for anything else.
+    /// Delivery with an empty outbox looks again every 10 s (its watchdog deadline is 30 s), the
+    /// plugin runs sleep until their next check falls due, the heartbeat without a target looks
+    /// every 10 s. Before, delivery and the plugin runs each woke every second too.
+    @Test func anIdleAgentWakesEverySecondOnlyToSample() async throws {
+        try await Self.withAgent("interval: 1s\n") { agent in
+            // Past the compiled-in checks' first runs, spread over their first 30 s.
+            try await agent.tick(40)
+            var wakes = 0
+            for _ in 0..<20 {
+                wakes += agent.time.deadlines.filter { $0 <= .seconds(1) }.count
+                try await agent.tick(1)
+            }
+            #expect(agent.time.deadlines.contains { $0 > .seconds(1) && $0 <= .seconds(10) }, "delivery idles up to 10 s: \(agent.time.deadlines)")
+            // 20 samples, 2 each for delivery and the heartbeat, at most 2 compiled-in checks.
+            #expect(wakes >= 20 && wakes <= 26, "wake-ups in 20 s: \(wakes)")
+        }
+    }
+
     /// The plugin stage on the same clock: a custom check's first run comes at its jittered
     /// offset (within 30 s of the start), the next an interval after it, never before.
     @Test func aCustomCheckRunsAtItsOffsetAndThenEveryIntervalOnTheAgentsClock() async throws {
