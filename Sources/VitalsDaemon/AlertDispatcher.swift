@@ -10,6 +10,16 @@ public struct AlertDispatcher: Sendable {
     var pipeline: AlertPipeline<ContinuousClock.Instant>
     /// What the state file holds now, without the readings (see `process`).
     var written: (alerts: [PersistedAlert], storm: StormGuard)?
+    /// Each check's labels as last built: the camel-cased alert name, the custom checks' own
+    /// labels and the sorted pairs with their fingerprint are made once, not every cycle
+    /// (issue 17). Emptied when a reload changes a custom check's labels.
+    var labelCache = LabelCache(extras: [:])
+
+    /// The labels built so far, and the custom checks' labels they were built with.
+    struct LabelCache: Sendable {
+        var extras: [String: [String: String]]
+        var built: [CheckKey: LabelSet] = [:]
+    }
     let store: AlertStore?
     let controls: ControlStore
     let instance: String
@@ -101,14 +111,24 @@ public struct AlertDispatcher: Sendable {
     public mutating func process(
         _ statuses: [CheckStatus], snapshot: HostSnapshot?, config: Config, now: ContinuousClock.Instant, wall: Double
     ) {
-        let custom = Dictionary(config.checks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var extras: [String: [String: String]] = [:]
+        for c in config.checks where !c.labels.isEmpty { extras[c.name] = c.labels }
+        if extras != labelCache.extras { labelCache = LabelCache(extras: extras) }
         func labels(_ check: String, _ resource: String) -> LabelSet {
+            let key = CheckKey(check: check, resource: resource)
+            if let l = labelCache.built[key] { return l }
             let base = AlertLabels.forCheck(check, resource: resource, instance: instance)
-            guard let extra = custom[check]?.labels, !extra.isEmpty else { return base }
-            return LabelSet(extra.merging(base.dictionary) { _, vitals in vitals })
+            let l = extras[check].map { LabelSet($0.merging(base.dictionary) { _, vitals in vitals }) } ?? base
+            labelCache.built[key] = l
+            return l
         }
         let results = statuses.map { s in
             CheckResult(labels: labels(s.check, s.resource), severity: s.severity, message: s.message, value: s.value, threshold: s.threshold)
+        }
+        // Only what this cycle's checks use stays (units and mounts come and go).
+        if labelCache.built.count > statuses.count + config.checks.count {
+            let used = Set(statuses.map { CheckKey(check: $0.check, resource: $0.resource) })
+            labelCache.built = labelCache.built.filter { used.contains($0.key) }
         }
         // A custom check whose dependency is not ok is muted by the dependency's alert.
         let severity = Dictionary(statuses.map { ($0.check, $0.severity) }, uniquingKeysWith: { a, _ in a })

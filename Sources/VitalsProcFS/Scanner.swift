@@ -4,10 +4,35 @@ enum Scan {
     typealias Bytes = ArraySlice<UInt8>
 
     /// The lines of a text, without their newline; empty lines are skipped.
-    static func lines(_ text: String) -> [Bytes] { lines(Array(text.utf8)[...]) }
+    static func lines(_ text: String) -> [Bytes] { Array(lines(Array(text.utf8)[...])) }
 
-    /// The lines of a file's bytes, without their newline; empty lines are skipped.
-    static func lines(_ bytes: Bytes) -> [Bytes] { bytes.split(separator: 0x0A, omittingEmptySubsequences: true) }
+    /// The lines of a file's bytes, without their newline; empty lines are skipped. Lazy: the
+    /// lines are found as the loop walks them, and no array of lines is built (issue 17: the
+    /// array of /proc/vmstat's 180 lines was most of its parse).
+    static func lines(_ bytes: Bytes) -> Lines { Lines(bytes: bytes) }
+
+    /// The lines of a slice of bytes, one after the other.
+    struct Lines: Sequence, IteratorProtocol {
+        var rest: Bytes
+
+        init(bytes: Bytes) { rest = bytes }
+
+        /// The first line (nil: no line).
+        var first: Bytes? {
+            var copy = self
+            return copy.next()
+        }
+
+        mutating func next() -> Bytes? {
+            while !rest.isEmpty {
+                let end = rest.firstIndex(of: 0x0A) ?? rest.endIndex
+                let line = rest[rest.startIndex..<end]
+                rest = end == rest.endIndex ? rest[end...] : rest[(end + 1)...]
+                if !line.isEmpty { return line }
+            }
+            return nil
+        }
+    }
 
     /// True when `s` is exactly the bytes of `word` (no String is built).
     static func equals(_ s: Bytes, _ word: StaticString) -> Bool {

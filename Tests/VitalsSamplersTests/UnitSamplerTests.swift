@@ -90,6 +90,12 @@ import VitalsTestKit
         guard getuid() == 0, let mount = CgroupTree.locate(root: "/sys/fs/cgroup") else {
             try Test.cancel("needs root and a cgroup v2 hierarchy under /sys/fs/cgroup")
         }
+        // A run killed before its clean-up left its slice behind: empty now (the hog dies with
+        // its test process), so rmdir takes it.
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: mount)) ?? [] where stale.hasPrefix("vitals-test-") {
+            rmdir(mount + "/" + stale + "/hog.service")
+            rmdir(mount + "/" + stale)
+        }
         let slice = mount + "/vitals-test-\(UUID().uuidString.prefix(8)).slice"
         let unit = slice + "/hog.service"
         do {

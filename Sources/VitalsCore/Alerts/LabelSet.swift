@@ -6,11 +6,17 @@
 /// same as no label, as in Prometheus and Alertmanager, so it is dropped.
 public struct LabelSet: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The labels in byte order of their names.
-    public private(set) var pairs: [(name: String, value: String)]
+    public private(set) var pairs: [(name: String, value: String)] {
+        didSet { fingerprint = Fingerprint(labels: self) }
+    }
+    /// The Alertmanager fingerprint of these labels, computed once when they are set (issue 17:
+    /// the alert stage asked for it several times per alert per cycle).
+    public private(set) var fingerprint = Fingerprint(value: 0)
 
     public init(_ labels: [String: String]) {
         pairs = labels.filter { !$0.value.isEmpty }.map { (name: $0.key, value: $0.value) }
             .sorted { Self.byteOrder($0.name, $1.name) }
+        fingerprint = Fingerprint(labels: self)
     }
 
     public subscript(name: String) -> String? {
@@ -26,9 +32,6 @@ public struct LabelSet: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The labels as a dictionary.
     public var dictionary: [String: String] { Dictionary(uniqueKeysWithValues: pairs.map { ($0.name, $0.value) }) }
-
-    /// The Alertmanager fingerprint of these labels.
-    public var fingerprint: Fingerprint { Fingerprint(labels: self) }
 
     /// `{alertname="VitalsDiskSpace", check="disk", ...}`, as Prometheus prints a label set.
     public var description: String {
@@ -61,15 +64,12 @@ public struct LabelSet: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public static func == (a: LabelSet, b: LabelSet) -> Bool {
-        a.pairs.count == b.pairs.count && zip(a.pairs, b.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+        a.fingerprint == b.fingerprint && a.pairs.count == b.pairs.count
+            && zip(a.pairs, b.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
-    public func hash(into hasher: inout Hasher) {
-        for p in pairs {
-            hasher.combine(p.name)
-            hasher.combine(p.value)
-        }
-    }
+    /// Equal label sets have equal fingerprints.
+    public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint.value) }
 
     public init(from decoder: any Decoder) throws {
         self.init(try [String: String](from: decoder))
