@@ -27,9 +27,16 @@ public struct CycleResult: Sendable {
 
 /// The agent's one-line state for systemd (`STATUS=`, shown by `systemctl status vitals`).
 enum StatusLine {
-    static func text(_ statuses: [CheckStatus], took: Duration) -> String {
-        "\(StatusDocument.Summary(statuses).line); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"
+    static func text(_ statuses: [CheckStatus], took: Duration) -> String { text(summary: StatusDocument.Summary(statuses).line, took: took) }
+
+    static func text(summary: String, took: Duration) -> String {
+        "\(summary); last cycle \(Units.formatDecimal(took.seconds * 1000, places: 1)) ms"
     }
+
+    /// How often the line goes to systemd when the checks' summary stays the same: each
+    /// `STATUS=` wakes PID 1, so not every cycle (issue 17); the cycle time it shows is at most
+    /// this old.
+    static let refresh: Duration = .seconds(60)
 }
 
 /// The hand-over from sampling to alerting: the latest result waits, an older one not yet taken
@@ -81,12 +88,20 @@ public struct AlertService: Service {
 
     public func run() async throws {
         var dispatcher = self.dispatcher
+        var sent: (summary: String, at: ContinuousClock.Instant)? = nil
         // Not cancelled by a graceful shutdown: sampling stops first and ends the stream, and the
         // result it published last still goes through.
         for await r in results.stream {
             tracker?.progress(Self.part)
             let statuses = r.statuses + sources.statuses(r.config, now: r.endedAt, wall: r.wall)
-            notifier?.status(StatusLine.text(statuses, took: r.took))
+            if let notifier {
+                // When the summary changes, else once a `StatusLine.refresh`.
+                let summary = StatusDocument.Summary(statuses).line
+                if sent.map({ $0.summary != summary || $0.at.duration(to: r.endedAt) >= StatusLine.refresh }) ?? true {
+                    notifier.status(StatusLine.text(summary: summary, took: r.took))
+                    sent = (summary, r.endedAt)
+                }
+            }
             dispatcher.process(statuses, snapshot: r.snapshot, config: r.config, now: r.endedAt, wall: r.wall)
             // The alerts as this evaluation left them go to the self-healing actions.
             sources.actions?.offer(dispatcher.state.current.alerts, config: r.config)

@@ -19,7 +19,9 @@ import VitalsTestSupport
         await bell.wait(until: nil, clock: time.clock)
         #expect(time.elapsed == .zero, "the kept ring returns the wait at once")
         // Two rings are one: the next wait sleeps until its deadline.
-        let waiter = Task { await bell.wait(until: time.now.advanced(by: .seconds(5)), clock: time.clock) }
+        let waiter = Task(executorPreference: DispatchTaskExecutor.shared) {
+            await bell.wait(until: time.now.advanced(by: .seconds(5)), clock: time.clock)
+        }
         try await Self.sleepers(1, on: time)
         time.advance(by: .seconds(4))
         try await Task.sleep(for: .milliseconds(20))
@@ -33,7 +35,9 @@ import VitalsTestSupport
     @Test func aRingWakesTheWaiterBeforeItsDeadlineAndItsTimerIsGone() async throws {
         let bell = Doorbell()
         let time = ManualTime()
-        let waiter = Task { await bell.wait(until: time.now.advanced(by: .seconds(60)), clock: time.clock) }
+        let waiter = Task(executorPreference: DispatchTaskExecutor.shared) {
+            await bell.wait(until: time.now.advanced(by: .seconds(60)), clock: time.clock)
+        }
         try await Self.sleepers(1, on: time)
         bell.ring()
         await waiter.value
@@ -44,7 +48,7 @@ import VitalsTestSupport
     @Test func cancellingTheWaitingTaskEndsAWaitWithoutDeadline() async throws {
         let bell = Doorbell()
         let time = ManualTime()
-        let waiter = Task { await bell.wait(until: nil, clock: time.clock) }
+        let waiter = Task(executorPreference: DispatchTaskExecutor.shared) { await bell.wait(until: nil, clock: time.clock) }
         try await Task.sleep(for: .milliseconds(20))
         waiter.cancel()
         await waiter.value
