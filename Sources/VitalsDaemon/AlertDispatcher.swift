@@ -274,12 +274,15 @@ public struct AlertDispatcher: Sendable {
 }
 
 extension PersistedAlert {
-    /// The alert without its latest reading: what must survive a restart.
+    /// The alert without its latest reading: what must survive a restart. A flap history of one
+    /// state throughout counts as that state once (`FlapDetector.quietHistoryTrimmed`), so its
+    /// growth alone causes no write.
     var withoutReadings: PersistedAlert {
         var p = self
         p.message = ""
         p.value = nil
         p.threshold = nil
+        p.flap = p.flap?.quietHistoryTrimmed
         return p
     }
 }

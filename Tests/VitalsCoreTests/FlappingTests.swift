@@ -7,6 +7,34 @@ import VitalsTestKit
 @Suite struct FlappingTests {
     typealias Instant = ManualClock.Instant
 
+    /// Issue 17: a history of one state throughout, kept as that state once (what the state file
+    /// comparison uses), decides exactly what the whole history decides, for every result after.
+    @Test func aQuietHistoryTrimmedToOneEntryDecidesTheSameForEveryResultAfter() {
+        var rng = SplitMix64(seed: 17)
+        let states: [Severity] = [.ok, .warning, .critical]
+        let t = FlapDetector.Thresholds()
+        for _ in 0..<300 {
+            var whole = FlapDetector()
+            let quiet = states[Int(rng.next() % 3)]
+            for _ in 0..<(2 + Int(rng.next() % 25)) { _ = whole.record(quiet, thresholds: t) }
+            var trimmed = whole.quietHistoryTrimmed
+            #expect(trimmed.history == [quiet] && trimmed.flapping == whole.flapping)
+            var current = quiet
+            for _ in 0..<60 {
+                // Mostly the same state, sometimes a change: flapping starts and stops.
+                if rng.next() % 3 == 0 { current = states[Int(rng.next() % 3)] }
+                let a = whole.record(current, thresholds: t)
+                let b = trimmed.record(current, thresholds: t)
+                #expect(a == b && abs(whole.percentStateChange - trimmed.percentStateChange) < 1e-9)
+            }
+        }
+        // A history with a change in it is kept whole.
+        var changed = FlapDetector()
+        _ = changed.record(.ok, thresholds: t)
+        _ = changed.record(.warning, thresholds: t)
+        #expect(changed.quietHistoryTrimmed == changed)
+    }
+
     @Test func percentStateChangeIsWeightedTowardsRecentChanges() {
         var d = FlapDetector()
         let t = FlapDetector.Thresholds(enabled: false)

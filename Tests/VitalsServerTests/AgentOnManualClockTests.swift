@@ -93,6 +93,29 @@ import VitalsTestSupport
         }
     }
 
+    /// Issue 17: a quiet agent does not rewrite its alert state while the alerts' flap histories
+    /// fill (their first 21 results); it writes when something a restart needs changes, here a
+    /// problem. (The file holds each alert's latest message and value too, so any write changes
+    /// its bytes.)
+    @Test func theAlertStateIsNotRewrittenWhileQuietFlapHistoriesFill() async throws {
+        let yaml = Self.loadCritical.replacingOccurrences(of: "warning: 0.00001", with: "warning: 50")
+            .replacingOccurrences(of: "critical: 0.00002", with: "critical: 100")
+        try await Self.withAgent(yaml) { agent in
+            let file = agent.dir + "/state/alerts.json"
+            // Past the compiled-in checks' first results (over the first 30 s): every alert exists.
+            try await agent.tick(32)
+            let quiet = try Data(contentsOf: URL(fileURLWithPath: file))
+            // Their histories are 2 to 32 results long here and grow to 21 over the next 20 s.
+            try await agent.tick(20)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == quiet, "no write while only quiet flap histories grew")
+            // A problem is a change a restart needs: written at once.
+            try agent.write("loadavg", "100000.00 100000.00 100000.00 1/80 4910\n")
+            try await agent.tick(2)
+            let now = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(now.contains("\"critical\""), "the problem's state is written")
+        }
+    }
+
     /// The plugin stage on the same clock: a custom check's first run comes at its jittered
     /// offset (within 30 s of the start), the next an interval after it, never before.
     @Test func aCustomCheckRunsAtItsOffsetAndThenEveryIntervalOnTheAgentsClock() async throws {

@@ -41,6 +41,18 @@ public struct FlapDetector: Sendable, Equatable, Codable {
         return sum / Double(steps) * 100
     }
 
+    /// This detector with a history of one state throughout kept as that state once. The same in
+    /// effect, now and for every result after: only changes between neighbours count, weighted by
+    /// their distance from the newest result, and a run of one state holds no change. So a quiet
+    /// history that grows (each alert's first 21 results) changes nothing a restart needs, and
+    /// the state file is not rewritten every cycle for it (issue 17).
+    public var quietHistoryTrimmed: FlapDetector {
+        guard history.count > 1, let last = history.last, history.allSatisfy({ $0 == last }) else { return self }
+        var f = self
+        f.history = [last]
+        return f
+    }
+
     /// What one new result did to the flapping state.
     public enum Change: Sendable, Equatable {
         case none
