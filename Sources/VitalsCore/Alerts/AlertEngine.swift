@@ -103,8 +103,11 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
     /// Takes one evaluation's result at monotonic `now` and Unix time `wall`; returns what to notify.
     public mutating func observe(_ result: CheckResult, now: Instant, wall: Double, gate: AlertGate = .open) -> [AlertNotification] {
         let fp = result.labels.fingerprint
-        var r = records[fp] ?? Record(alert: PersistedAlert(labels: result.labels), fingerprint: fp, flap: FlapDetector())
-        if records[fp] == nil {
+        // Taken out while it changes, so the record is not shared with the dictionary and its
+        // flap history grows in place instead of being copied every evaluation (issue 17).
+        let existing = records.removeValue(forKey: fp)
+        var r = existing ?? Record(alert: PersistedAlert(labels: result.labels), fingerprint: fp, flap: FlapDetector())
+        if existing == nil {
             r.alert.sinceWall = wall
             r.alert.sequence = Self.sequenceBase(wall: wall)
             r.alert.sequenceBase = r.alert.sequence
