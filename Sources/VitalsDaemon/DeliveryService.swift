@@ -74,7 +74,7 @@ public struct DeliveryService: Service {
                 }
                 first = false
                 let config = state.config.notify
-                // The channels change only at a reload; the loop wakes once a second.
+                // The channels change only at a reload, which rings the loop.
                 if config.channels != applied {
                     await notifiers.update(config.channels, group: group, logger: logger)
                     delivery.configure(config.channels)
