@@ -64,15 +64,7 @@ public struct DeliveryService: Service {
         var lastResend: [String: ContinuousClock.Instant] = [:]
         var applied: [ChannelConfig]? = nil
         await withDiscardingTaskGroup { tasks in
-            var first = true
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                if !first {
-                    let wake = nextWake(config: state.config.notify, lastResend: lastResend)
-                    // A graceful shutdown cancels the wait; the loop then ends.
-                    await cancelWhenGracefulShutdown { await bell.wait(until: wake, clock: clock) }
-                    if Task.isShuttingDownGracefully || Task.isCancelled { break }
-                }
-                first = false
                 let config = state.config.notify
                 // The channels change only at a reload, which rings the loop.
                 if config.channels != applied {
@@ -134,6 +126,9 @@ public struct DeliveryService: Service {
                         }
                     }
                 }
+                let wake = nextWake(config: config, lastResend: lastResend)
+                // A graceful shutdown cancels the wait; the loop then ends.
+                await cancelWhenGracefulShutdown { await bell.wait(until: wake, clock: clock) }
             }
         }
     }
