@@ -16,7 +16,6 @@ let package = Package(
         .library(name: "VitalsTestKit", targets: ["VitalsTestKit"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -85,8 +84,7 @@ let package = Package(
         .executableTarget(
             name: "vitals",
             dependencies: [
-                "VitalsDaemon", "VitalsPlugins", "VitalsConfig", "VitalsSamplers", "VitalsNotify",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VitalsDaemon", "VitalsPlugins", "VitalsConfig", "VitalsSamplers", "VitalsNotify", "VitalsProcFS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

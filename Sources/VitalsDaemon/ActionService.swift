@@ -5,12 +5,6 @@ import Synchronization
 public import VitalsCore
 import VitalsPlugins
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 /// Issue 19: the self-healing actions' record, shared by the alert stage (which offers each
 /// evaluation's alerts), the action stage (which decides and runs), the status socket
 /// (`/v1/actions`, the alerts' timelines) and the alert stage again (the check `action`, critical
@@ -88,7 +82,7 @@ public final class ActionBoard: Sendable {
     private func save(_ l: ActionLedger) {
         guard let path else { return }
         do {
-            let data = try JSONEncoder().encode(File(version: File.currentVersion, ledger: l))
+            let data = try JSONCodec.encode(File(version: File.currentVersion, ledger: l))
             try AtomicFile.write(data, to: path)
             writeError.withLock { $0 = nil }
         } catch let e as VitalsError {
@@ -105,7 +99,7 @@ public final class ActionBoard: Sendable {
         do {
             guard let data = try AtomicFile.read(path, maxBytes: 8 << 20) else { return nil }
             do {
-                let file = try JSONDecoder().decode(File.self, from: data)
+                let file = try JSONCodec.decode(File.self, from: data)
                 guard file.version == File.currentVersion else {
                     let aside = try AtomicFile.moveAside(path, wall: wall, what: "action ledger")
                     return "\(path) has version \(file.version), this agent reads \(File.currentVersion); moved to \(aside), the actions start afresh"

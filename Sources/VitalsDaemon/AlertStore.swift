@@ -1,11 +1,5 @@
 public import VitalsCore
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -31,7 +25,7 @@ public struct AlertStore: Sendable {
     public func load(wall: Double) throws(VitalsError) -> Loaded {
         guard let data = try AtomicFile.read(path) else { return .none }
         do {
-            let file = try JSONDecoder().decode(StateFile.self, from: data)
+            let file = try JSONCodec.decode(StateFile.self, from: data)
             guard (1...StateFile.currentVersion).contains(file.version) else {
                 throw VitalsError(.parse, "\(path): state version \(file.version), this vitals reads 1 to \(StateFile.currentVersion)")
             }
@@ -43,11 +37,9 @@ public struct AlertStore: Sendable {
 
     /// Writes the state atomically and durably.
     public func save(_ alerts: [PersistedAlert], storm: StormGuard? = nil) throws(VitalsError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try encoder.encode(StateFile(version: StateFile.currentVersion, alerts: alerts, storm: storm))
+            data = try JSONCodec.encode(StateFile(version: StateFile.currentVersion, alerts: alerts, storm: storm), options: .state)
         } catch {
             throw VitalsError(.internalError, "cannot encode the alert state", cause: "\(error)")
         }

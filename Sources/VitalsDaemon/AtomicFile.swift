@@ -1,12 +1,6 @@
 import VitalsCore
 import VitalsProcFS
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -16,7 +10,7 @@ import VitalsProcFS
 enum AtomicFile {
     /// Writes `data` to `path` atomically and durably, mode 0600.
     /// `failpoint` names the crash points inside the write (`<name>-after-tmp`, `<name>-after-rename`).
-    static func write(_ data: Data, to path: String, failpoint: String? = nil) throws(VitalsError) {
+    static func write(_ data: [UInt8], to path: String, failpoint: String? = nil) throws(VitalsError) {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
@@ -60,11 +54,12 @@ enum AtomicFile {
     }
 
     /// Reads a whole state file, or nil when there is none.
-    static func read(_ path: String, maxBytes: Int = 64 << 20) throws(VitalsError) -> Data? {
+    static func read(_ path: String, maxBytes: Int = 64 << 20) throws(VitalsError) -> [UInt8]? {
         guard access(path, F_OK) == 0 else { return nil }
         var bytes: [UInt8] = []
         let length = try Syscalls.readFile(path, into: &bytes, maxBytes: maxBytes)
-        return Data(bytes[..<length])
+        bytes.removeSubrange(length...)
+        return bytes
     }
 
     /// Moves a file that is not valid state aside (`<path>.corrupt-<unix time>`), never deleting it.

@@ -3,12 +3,6 @@ import VitalsConfig
 public import VitalsCore
 import VitalsServer
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -127,7 +121,7 @@ struct ControlRoutes: Sendable {
     private func addSilence(_ request: StatusRequest, author: String) -> StatusReply {
         let body: SilenceRequest
         do {
-            body = try JSONDecoder().decode(SilenceRequest.self, from: Data(request.body))
+            body = try JSONCodec.decode(SilenceRequest.self, from: request.body)
         } catch {
             return .error(
                 400,
@@ -217,7 +211,7 @@ struct ControlRoutes: Sendable {
     private func acknowledge(_ fp: Fingerprint, _ request: StatusRequest, author: String) -> StatusReply {
         let body: AckRequest
         do {
-            body = request.body.isEmpty ? AckRequest() : try JSONDecoder().decode(AckRequest.self, from: Data(request.body))
+            body = request.body.isEmpty ? AckRequest() : try JSONCodec.decode(AckRequest.self, from: request.body)
         } catch {
             return .error(
                 400, "the body must be JSON like {\"comment\": \"on it\", \"sticky\": false, \"expire_seconds\": 14400}: \(Self.describe(error))")

@@ -1,12 +1,6 @@
 import Synchronization
 public import VitalsCore
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 /// The operator's silences and acknowledgements, shared by the status socket (which changes them
 /// on request) and the alert cycle (which reads them and ends acknowledgements), written through
 /// to `<state dir>/controls.json` before a change is confirmed.
@@ -32,7 +26,7 @@ public final class ControlStore: Sendable {
     public func load(wall: Double) throws(VitalsError) -> Loaded {
         guard let path, let data = try AtomicFile.read(path) else { return .none }
         do {
-            let file = try JSONDecoder().decode(File.self, from: data)
+            let file = try JSONCodec.decode(File.self, from: data)
             guard file.version == File.currentVersion else {
                 throw VitalsError(.parse, "\(path): controls version \(file.version), this vitals reads \(File.currentVersion)")
             }
@@ -75,11 +69,9 @@ public final class ControlStore: Sendable {
     }
 
     private func save(_ c: AlertControls, to path: String) throws(VitalsError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try encoder.encode(File(version: File.currentVersion, controls: c))
+            data = try JSONCodec.encode(File(version: File.currentVersion, controls: c), options: .state)
         } catch {
             throw VitalsError(.internalError, "cannot encode the silences and acknowledgements", cause: "\(error)")
         }

@@ -1,12 +1,6 @@
 public import VitalsCore
 import VitalsProcFS
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -52,9 +46,9 @@ public struct OutboxStore: Sendable {
     }
 
     public func write(_ e: OutboxEntry) throws(VitalsError) {
-        let data: Data
+        let data: [UInt8]
         do {
-            data = try JSONEncoder().encode(e)
+            data = try JSONCodec.encode(e)
         } catch {
             throw VitalsError(.io, "cannot encode an outbox entry", cause: "\(error)")
         }
@@ -76,7 +70,7 @@ public struct OutboxStore: Sendable {
             let file = "\(directory)/\(name)"
             do {
                 guard let data = try AtomicFile.read(file, maxBytes: 16 << 20) else { continue }
-                entries.append(try JSONDecoder().decode(OutboxEntry.self, from: data))
+                entries.append(try JSONCodec.decode(OutboxEntry.self, from: data))
             } catch {
                 let aside = (try? AtomicFile.moveAside(file, wall: wall, what: "outbox entry")) ?? file
                 problems.append("\(file) is not a valid outbox entry (\(error)); moved to \(aside)")

@@ -2,12 +2,6 @@ public import Logging
 import VitalsCore
 public import VitalsServer
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -123,10 +117,6 @@ public struct Routes: Sendable {
             lastReloadRefusedAt: c.lastReloadError == nil ? nil : c.lastReloadErrorAt)
     }
 
-    /// `unlimited` limits are +Inf; JSON has no infinity, so they travel as the string "+Inf".
-    static let floatStrategy = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
-        positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
-
     private func json(_ value: some Encodable) -> StatusReply { JSONReply.encode(value) }
 
     /// `GET /v1/actions/test?name=NAME`: the dry run. The ledger decides on a copy, over the
@@ -155,11 +145,9 @@ public struct Routes: Sendable {
 /// Encodes API documents: sorted keys, pretty, infinities as strings.
 enum JSONReply {
     static func encode(_ value: some Encodable) -> StatusReply {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.nonConformingFloatEncodingStrategy = Routes.floatStrategy
+        // `unlimited` limits are +Inf; JSON has no infinity, so they travel as the string "+Inf".
         do {
-            return StatusReply(status: 200, body: Array(try encoder.encode(value)) + [0x0A])
+            return StatusReply(status: 200, body: try JSONCodec.encode(value, options: .api) + [0x0A])
         } catch {
             return .error(500, "cannot encode the reply: \(error)")
         }

@@ -26,7 +26,7 @@ public final class HeartbeatPinger: Sendable {
         case .delivered: return outcome
         case .failed(let reason, let retry, let after):
             // HTTPSender names the URL (without credentials); the heartbeat's path is its token.
-            return .failed(reason: reason.replacing(HTTPSender.redact(url), with: shown), retry: retry, after: after)
+            return .failed(reason: reason.replacingText(HTTPSender.redact(url), with: shown), retry: retry, after: after)
         }
     }
 }

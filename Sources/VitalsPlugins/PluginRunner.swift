@@ -294,7 +294,7 @@ public enum PluginRunner {
         if uid == geteuid() {
             let status = String(decoding: RunContainment.read("/proc/self/status"), as: UTF8.self)
             for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
-                return Int(line.dropFirst(8).trimmingPrefix(while: { $0 == " " || $0 == "\t" })) ?? 16
+                return Int(line.dropFirst(8).drop(while: { $0 == " " || $0 == "\t" })) ?? 16
             }
             return 16
         }

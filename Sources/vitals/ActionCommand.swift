@@ -1,18 +1,12 @@
-import ArgumentParser
 import VitalsConfig
 import VitalsCore
 import VitalsDaemon
 import VitalsPlugins
+import VitalsProcFS
 import VitalsServer
 
 #if canImport(Glibc)
     import Glibc
-#endif
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
 #endif
 
 /// `vitals action`: the self-healing actions (issue 19): what they did, and a dry run of one.
@@ -45,7 +39,7 @@ struct ActionCommand: ParsableCommand {
                 print(reply.text, terminator: "")
                 return
             }
-            guard let doc = try? JSONDecoder().decode(ActionsDocument.self, from: Data(reply.body)) else {
+            guard let doc = try? JSONCodec.decode(ActionsDocument.self, from: reply.body) else {
                 printError("vitals: cannot read the agent's reply: \(reply.text.prefix(200))")
                 throw ExitCode(1)
             }
@@ -102,7 +96,7 @@ struct ActionCommand: ParsableCommand {
                 print(reply.text, terminator: "")
                 return
             }
-            guard let doc = try? JSONDecoder().decode(ActionTestDocument.self, from: Data(reply.body)) else {
+            guard let doc = try? JSONCodec.decode(ActionTestDocument.self, from: reply.body) else {
                 printError("vitals: cannot read the agent's reply: \(reply.text.prefix(200))")
                 throw ExitCode(1)
             }
@@ -129,11 +123,13 @@ struct ActionCommand: ParsableCommand {
         /// Whether the installed rule names the unit with the verb (a plain reading of the file
         /// `polkit-rule` writes; polkit itself decides).
         static func polkitCoverage(unit: String, verb: String) -> String {
-            guard let text = try? String(contentsOfFile: PolkitRule.path, encoding: .utf8) else {
+            var bytes: [UInt8] = []
+            guard let n = try? Syscalls.readFile(PolkitRule.path, into: &bytes, maxBytes: 1 << 20) else {
                 return "no rule at \(PolkitRule.path): systemd will refuse the vitals user; run: sudo vitals action polkit-rule --install"
             }
-            let line = text.split(separator: "\n").first { $0.contains("\"\(unit)\":") }
-            guard let line, line.contains("\"\(verb)\"") else {
+            let text = String(decoding: bytes[..<n], as: UTF8.self)
+            let line = text.split(separator: "\n").first { $0.includes("\"\(unit)\":") }
+            guard let line, line.includes("\"\(verb)\"") else {
                 return "\(PolkitRule.path) does not allow \(verb) of \(unit); run: sudo vitals action polkit-rule --install"
             }
             return "\(PolkitRule.path) allows \(verb) of \(unit)"
@@ -172,17 +168,18 @@ struct ActionCommand: ParsableCommand {
                 return
             }
             let dir = "/etc/polkit-1/rules.d"
-            let tmp = PolkitRule.path + ".tmp"
             do {
-                if !FileManager.default.fileExists(atPath: dir) {
-                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                // /etc/polkit-1 comes with polkitd; rules.d may not exist yet (mode 0755 as polkit ships it).
+                for d in ["/etc/polkit-1", dir] where !Syscalls.exists(d) {
+                    guard mkdir(d, 0o755) == 0 || errno == EEXIST else {
+                        throw VitalsError(.io, "cannot create \(d): \(Syscalls.errnoText(errno))")
+                    }
                 }
-                try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
-                guard chmod(tmp, 0o644) == 0, rename(tmp, PolkitRule.path) == 0 else {
-                    throw VitalsError(.io, "cannot put \(PolkitRule.path) in place: \(String(cString: strerror(errno)))")
+                try Syscalls.replaceFile(PolkitRule.path, with: Array(text.utf8), mode: 0o644)
+                guard chmod(PolkitRule.path, 0o644) == 0 else {
+                    throw VitalsError(.io, "cannot make \(PolkitRule.path) readable (mode 0644): \(Syscalls.errnoText(errno))")
                 }
             } catch {
-                unlink(tmp)
                 printError("vitals: cannot write \(PolkitRule.path): \(error) (run it as root)")
                 throw ExitCode(1)
             }

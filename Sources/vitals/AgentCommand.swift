@@ -1,16 +1,9 @@
-import ArgumentParser
 import Logging
 import VitalsConfig
 import VitalsCore
 import VitalsDaemon
 import VitalsServer
 import VitalsSystemd
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// `vitals agent`: runs the monitor in the foreground until SIGTERM or SIGINT; SIGHUP reloads.
 struct AgentCommand: AsyncParsableCommand {
@@ -136,7 +129,7 @@ struct CommonOptions: ParsableArguments {
     /// The `error` of a JSON error body, or the body as it is.
     static func errorText(_ reply: StatusClient.Reply) -> String {
         struct E: Decodable { var error: String }
-        return (try? JSONDecoder().decode(E.self, from: Data(reply.body)).error) ?? reply.text
+        return (try? JSONCodec.decode(E.self, from: reply.body).error) ?? reply.text
     }
 }
 

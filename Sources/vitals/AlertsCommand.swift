@@ -1,13 +1,6 @@
-import ArgumentParser
 import VitalsCore
 import VitalsDaemon
 import VitalsServer
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -42,7 +35,7 @@ struct AlertsCommand: ParsableCommand {
             return
         }
         do {
-            let doc = try JSONDecoder().decode(AlertsDocument.self, from: Data(reply.body))
+            let doc = try JSONCodec.decode(AlertsDocument.self, from: reply.body)
             print(Self.table(doc, now: WallClock.now(), all: all), terminator: "")
         } catch {
             printError("vitals: cannot read the agent's reply: \(error)")

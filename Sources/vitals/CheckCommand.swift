@@ -1,4 +1,3 @@
-import ArgumentParser
 import VitalsConfig
 import VitalsCore
 import VitalsDaemon

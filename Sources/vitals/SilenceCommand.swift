@@ -1,13 +1,6 @@
-import ArgumentParser
 import VitalsCore
 import VitalsDaemon
 import VitalsServer
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -82,12 +75,12 @@ struct SilenceCommand: ParsableCommand {
                 every != nil
                 ? SilenceBody(matchers: matchers, startsAt: startsAt, endsAt: nil, comment: comment, every: every, windowSeconds: length)
                 : SilenceBody(matchers: matchers, startsAt: startsAt, endsAt: startsAt + length, comment: comment)
-            let reply = try common.send("POST", "/v1/silences", body: Array(try JSONEncoder().encode(body)))
+            let reply = try common.send("POST", "/v1/silences", body: try JSONCodec.encode(body))
             if json {
                 print(reply.text, terminator: "")
                 return
             }
-            let entry = try JSONDecoder().decode(SilencesDocument.Entry.self, from: Data(reply.body))
+            let entry = try JSONCodec.decode(SilencesDocument.Entry.self, from: reply.body)
             let mutes = entry.matchingAlerts ?? []
             // 200, not 201: the same silence was already in force (a retry); it is kept once.
             let again = reply.status == 200 ? " (already in force: kept once)" : ""
@@ -122,7 +115,7 @@ struct SilenceCommand: ParsableCommand {
                 print(reply.text, terminator: "")
                 return
             }
-            let doc = try JSONDecoder().decode(SilencesDocument.self, from: Data(reply.body))
+            let doc = try JSONCodec.decode(SilencesDocument.self, from: reply.body)
             print(SilenceCommand.table(doc, now: WallClock.now(), expired: expired), terminator: "")
         }
     }
@@ -137,7 +130,7 @@ struct SilenceCommand: ParsableCommand {
 
         func run() throws {
             let reply = try common.send("DELETE", "/v1/silences/\(id)")
-            let entry = try JSONDecoder().decode(SilencesDocument.Entry.self, from: Data(reply.body))
+            let entry = try JSONCodec.decode(SilencesDocument.Entry.self, from: reply.body)
             print("silence \(entry.id) expired")
         }
     }
@@ -248,8 +241,8 @@ struct AckCommand: ParsableCommand {
             return
         }
         let body = AckBody(comment: comment, sticky: sticky, expireSeconds: expire.flatMap(Units.parseDuration)?.seconds)
-        let reply = try common.send("POST", path, body: Array(try JSONEncoder().encode(body)))
-        let ack = try JSONDecoder().decode(Acknowledgement.self, from: Data(reply.body))
+        let reply = try common.send("POST", path, body: try JSONCodec.encode(body))
+        let ack = try JSONCodec.decode(Acknowledgement.self, from: reply.body)
         let until = ack.expiresAt.map { " until \(SilenceCommand.time($0))" } ?? ""
         print("\(fingerprint) acknowledged by \(ack.author)\(ack.sticky ? " (sticky)" : "")\(until)")
     }

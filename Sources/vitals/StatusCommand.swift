@@ -1,13 +1,6 @@
-import ArgumentParser
 import VitalsCore
 import VitalsDaemon
 import VitalsServer
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -67,16 +60,14 @@ struct StatusCommand: ParsableCommand {
             let reply = try common.fetch("/v1/channels")
             if json {
                 print(reply.text, terminator: "")
-            } else if let doc = try? JSONDecoder().decode(ChannelsDocument.self, from: Data(reply.body)) {
+            } else if let doc = try? JSONCodec.decode(ChannelsDocument.self, from: reply.body) {
                 print(StatusTable.channels(doc, now: WallClock.now()), terminator: "")
             }
             return
         }
         let reply = try common.fetch(health ? "/v1/health" : "/v1/status")
         if units && !json {
-            let decoder = JSONDecoder()
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
-            guard let doc = try? decoder.decode(StatusDocument.self, from: Data(reply.body)) else {
+            guard let doc = try? JSONCodec.decode(StatusDocument.self, from: reply.body, options: .api) else {
                 printError("vitals: cannot read the agent's reply to GET /v1/status")
                 throw ExitCode(1)
             }
@@ -89,17 +80,15 @@ struct StatusCommand: ParsableCommand {
         }
         let env = DefaultPaths.environment()
         let color = !noColor && isatty(1) == 1 && env["NO_COLOR"] == nil && env["TERM"] != "dumb"
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
         do {
             if health {
-                print(StatusTable.health(try decoder.decode(HealthDocument.self, from: Data(reply.body))), terminator: "")
+                print(StatusTable.health(try JSONCodec.decode(HealthDocument.self, from: reply.body, options: .api)), terminator: "")
             } else {
-                let doc = try decoder.decode(StatusDocument.self, from: Data(reply.body))
+                let doc = try JSONCodec.decode(StatusDocument.self, from: reply.body, options: .api)
                 print(StatusTable.render(doc, now: WallClock.now(), color: color), terminator: "")
                 // The channels that deliver over the network, when there are any.
                 if let r = try? StatusClient.request("GET", "/v1/channels", socket: common.socket ?? DefaultPaths.clientSocket(environment: env)),
-                    r.status == 200, let doc = try? JSONDecoder().decode(ChannelsDocument.self, from: Data(r.body)),
+                    r.status == 200, let doc = try? JSONCodec.decode(ChannelsDocument.self, from: r.body),
                     doc.channels.contains(where: { $0.type != "log" }) || doc.heartbeat != nil
                 {
                     print("\n" + StatusTable.channels(doc, now: WallClock.now()), terminator: "")

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Logging
 import NIOCore
 import NIOPosix
@@ -6,12 +5,6 @@ import VitalsConfig
 import VitalsCore
 import VitalsDaemon
 import VitalsNotify
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// `vitals test-notify [CHANNEL]`: one test message through each channel's real notifier.
 struct TestNotifyCommand: AsyncParsableCommand {

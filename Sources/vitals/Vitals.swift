@@ -1,4 +1,3 @@
-import ArgumentParser
 import VitalsDaemon
 
 /// The `vitals` command: the agent and the tools that talk to it.

@@ -1,7 +1,7 @@
 // vitals-fuzz: a seeded mutation fuzzer for what vitals reads from outside (issue 14).
 //
 //   vitals-fuzz TARGET [--seconds N] [--seed S] [--corpus DIR]...
-//   TARGET: yaml | procfs | plugin | matcher | http | all
+//   TARGET: yaml | procfs | plugin | matcher | http | json | all
 //
 // Each target takes inputs mutated from a corpus (the checked-in seeds under bench/fuzz/corpus
 // and the real fixtures the tests use) and feeds them to the code as the agent does. A crash, trap
@@ -180,6 +180,21 @@ func runMatcher(_ input: [UInt8]) {
     }
 }
 
+/// JSON: vitals' own parser (issue 17) on what state files and the status socket bring. A document
+/// it accepts must write and read back to the same tree, and decode into the state types or fail
+/// with a `DecodingError`, never trap.
+func runJSON(_ input: [UInt8]) {
+    guard let tree = try? JSONParser.parse(input) else { return }
+    for options in [JSONOptions(), .api] {
+        let again = try? JSONParser.parse(JSONWriter.write(tree, options: options))
+        precondition(again == tree || options.sortedKeys, "JSON did not survive a write and a read")
+    }
+    _ = try? JSONCodec.decode([PersistedAlert].self, from: tree)
+    _ = try? JSONCodec.decode(AlertControls.self, from: tree)
+    _ = try? JSONCodec.decode(ActionLedger.self, from: tree)
+    _ = try? JSONCodec.decode([String: [Double]].self, from: tree, options: .api)
+}
+
 /// HTTP: raw bytes to a real status server (the agent's routes, in memory) over a unix socket.
 final class HTTPTarget {
     let path = "/tmp/vitals-fuzz-\(getpid()).sock"
@@ -219,7 +234,8 @@ final class HTTPTarget {
 
 let args = CommandLine.arguments
 guard args.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: vitals-fuzz yaml|procfs|plugin|matcher|http|all [--seconds N] [--seed S] [--corpus DIR]...\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: vitals-fuzz yaml|procfs|plugin|matcher|http|json|all [--seconds N] [--seed S] [--corpus DIR]...\n".utf8))
     exit(2)
 }
 var seconds = 30.0
@@ -250,8 +266,9 @@ let defaults: [String: [String]] = [
     "plugin": [root + "/bench/fuzz/corpus/plugin", root + "/Tests/Fixtures/nagios-plugins"],
     "matcher": [root + "/bench/fuzz/corpus/matcher"],
     "http": [root + "/bench/fuzz/corpus/http"],
+    "json": [root + "/bench/fuzz/corpus/json", root + "/Tests/Fixtures/golden"],
 ]
-let targets = args[1] == "all" ? ["yaml", "procfs", "plugin", "matcher", "http"] : [args[1]]
+let targets = args[1] == "all" ? ["yaml", "procfs", "plugin", "matcher", "http", "json"] : [args[1]]
 var http: HTTPTarget?
 for target in targets {
     guard let dirs = defaults[target] else {
@@ -273,6 +290,7 @@ for target in targets {
         case "procfs": runProcFS(input)
         case "plugin": runPlugin(input)
         case "matcher": runMatcher(input)
+        case "json": runJSON(input)
         default: http?.run(input)
         }
         alarm(0)

@@ -126,7 +126,7 @@ public struct CalendarSpec: Sendable, Equatable {
         var set = Set<Int>()
         for item in t.split(separator: ",", omittingEmptySubsequences: false) {
             let ends = item.split(separator: ".", omittingEmptySubsequences: true)
-            if item.contains("..") {
+            if item.includes("..") {
                 guard ends.count == 2 else { throw bad("\"\(item)\" is not a weekday range such as Mon..Fri") }
                 // Mon=1 ... Sun=7 for ranges, as systemd orders the week.
                 let a = (try day(ends[0]) + 6) % 7 + 1
@@ -162,7 +162,7 @@ public struct CalendarSpec: Sendable, Equatable {
             if item == "*" {
                 guard step != nil else { throw bad("\"\(raw)\": * in a list needs a step (*/2)") }
                 f.items.append(.init(start: range.lowerBound, end: nil, step: step))
-            } else if item.contains("..") {
+            } else if item.includes("..") {
                 let ends = item.split(separator: ".", omittingEmptySubsequences: true)
                 guard ends.count == 2 else { throw bad("the \(name) range \"\(raw)\" is not a..b") }
                 let a = try number(ends[0])

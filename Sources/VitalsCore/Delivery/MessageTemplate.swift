@@ -51,13 +51,13 @@ public struct MessageTemplate: Sendable, Equatable, CustomStringConvertible {
         var placeholders = 0
         func position(_ s: Substring) -> Int { text.distance(from: text.startIndex, to: s.startIndex) + 1 }
         while !rest.isEmpty {
-            guard let open = rest.firstRange(of: "{{") else {
+            guard let open = rest.rangeOfText("{{") else {
                 parts.append(.text(String(rest)))
                 break
             }
             if open.lowerBound > rest.startIndex { parts.append(.text(String(rest[..<open.lowerBound]))) }
             let inner = rest[open.upperBound...]
-            guard let close = inner.firstRange(of: "}}") else {
+            guard let close = inner.rangeOfText("}}") else {
                 throw VitalsError(.config, "character \(position(rest[open.lowerBound...])): \"{{\" is not closed with \"}}\"")
             }
             placeholders += 1

@@ -1,12 +1,6 @@
 public import NIOCore
 public import VitalsCore
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 /// One alert as Alertmanager's `POST /api/v2/alerts` takes it.
 public struct PostableAlert: Encodable, Sendable, Equatable {
     public var labels: [String: String]
@@ -69,9 +63,7 @@ public struct PostableAlert: Encodable, Sendable, Equatable {
     }
 
     static func encode(_ alerts: [PostableAlert]) -> [UInt8] {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? e.encode(alerts)) ?? Data("[]".utf8))
+        (try? JSONCodec.encode(alerts, options: .state)) ?? Array("[]".utf8)
     }
 }
 

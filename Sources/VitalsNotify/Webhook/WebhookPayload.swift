@@ -1,11 +1,5 @@
 public import VitalsCore
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
 /// Alertmanager's webhook message (version 4), so receivers written for Alertmanager work
 /// unchanged; vitals' own data rides in labels and annotations, and in a `vitals` object that
 /// such receivers ignore.
@@ -117,8 +111,6 @@ public struct WebhookPayload: Encodable, Sendable {
 
     /// The JSON bytes (keys sorted, so the same message signs the same).
     public func encoded() -> [UInt8] {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? e.encode(self)) ?? Data("{}".utf8))
+        (try? JSONCodec.encode(self, options: .state)) ?? Array("{}".utf8)
     }
 }
