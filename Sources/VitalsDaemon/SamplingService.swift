@@ -26,12 +26,9 @@ public struct SamplingService: Service {
     public static func deadline(_ config: Config) -> Duration { config.cycleStaleAfter }
     let releaseStartupPages: Bool
 
-    /// The cycles after which start-up counts as over and its pages are handed back.
-    public static let startupCycles: UInt64 = 3
-
     /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests);
-    /// `releaseStartupPages` hands the executable's start-up pages back after `startupCycles`
-    /// (`StartupPages`; off where the agent runs inside another program, such as a test).
+    /// `releaseStartupPages` hands the executable's start-up pages back (`StartupPages.Schedule`;
+    /// off where the agent runs inside another program, such as a test).
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
         clock: AgentClock, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
@@ -56,6 +53,8 @@ public struct SamplingService: Service {
         defer { results?.finish() }
         var schedule = TickSchedule(interval: state.config.interval, start: clock.now)
         var number: UInt64 = 0
+        var pages = StartupPages.Schedule()
+        let began = clock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let started = clock.now
             number += 1
@@ -86,8 +85,9 @@ public struct SamplingService: Service {
             // Without an alert stage, sampling keeps STATUS= itself.
             let line = StatusLine.text(statuses, took: took)
             if number == 1 { notifier.ready(status: line) } else if results == nil { notifier.status(line) }
-            // Start-up is over once a few cycles have gone through every stage (issue 17).
-            if number == Self.startupCycles && releaseStartupPages { StartupPages.release() }
+            // Start-up is over once a few cycles have gone through every stage, and its late
+            // one-off work once every compiled-in check has run (issue 17).
+            if releaseStartupPages, pages.due(cycle: number, uptime: began.duration(to: ended)) { StartupPages.release() }
             results?.publish(CycleResult(snapshot: snapshot, statuses: statuses, config: config, endedAt: ended, wall: wall, took: took))
             tracker?.register("sampling", deadline: Self.deadline(state.config))
             tracker?.progress("sampling")

@@ -20,6 +20,19 @@ import Testing
         return total
     }
 
+    /// After the third cycle, and once more two minutes in (the compiled-in checks' first runs),
+    /// then never again: hot code would be read back from disk each time.
+    @Test func startUpPagesGoBackAfterTheFirstCyclesAndOnceMoreAfterTwoMinutes() {
+        var s = StartupPages.Schedule()
+        var released: [UInt64] = []
+        for cycle in UInt64(1)...400 where s.due(cycle: cycle, uptime: .seconds(Int64(cycle - 1))) { released.append(cycle) }
+        #expect(released == [3, 121])
+        // A long interval: the second release waits for the time, not a cycle count.
+        var slow = StartupPages.Schedule()
+        let at = (UInt64(1)...20).filter { slow.due(cycle: $0, uptime: .seconds(Int64($0 - 1) * 30)) }
+        #expect(at == [3, 5])
+    }
+
     @Test func theExecutablesReadOnlyPagesAreAdvisedAwayAndComeBackWhenUsed() throws {
         let before = try residentExecutableKiB()
         let advised = StartupPages.release()
