@@ -101,23 +101,36 @@ protocol ArgumentWrapper {
     func slots(label: String) -> [ArgumentSlot]
 }
 
+/// A wrapper that declares one slot, named after its property unless it names itself.
+protocol SingleSlotWrapper: ArgumentWrapper {
+    var slot: ArgumentSlot { get }
+}
+
+extension SingleSlotWrapper {
+    func slots(label: String) -> [ArgumentSlot] {
+        if slot.name.isEmpty { slot.name = CLIName.kebab(label) }
+        return [slot]
+    }
+}
+
+extension ArgumentSlot {
+    /// The value found on the command line, else the declared default (nil only for a required
+    /// slot, which the parser has made sure of).
+    func read<Value>(_ fallback: Value?) -> Value {
+        if let v = value as? Value { return v }
+        return fallback!
+    }
+}
+
 /// `--name <value>`: an option with a value.
 @propertyWrapper
-struct Option<Value>: ArgumentWrapper {
+struct Option<Value>: SingleSlotWrapper {
     let slot: ArgumentSlot
     private let fallback: Value?
 
     var wrappedValue: Value {
-        get {
-            if let v = slot.value as? Value { return v }
-            return fallback!
-        }
+        get { slot.read(fallback) }
         set { slot.value = newValue }
-    }
-
-    func slots(label: String) -> [ArgumentSlot] {
-        if slot.name.isEmpty { slot.name = CLIName.kebab(label) }
-        return [slot]
     }
 
     /// An option with a default.
@@ -148,7 +161,7 @@ struct Option<Value>: ArgumentWrapper {
 
 /// `--name`: a flag, false unless given.
 @propertyWrapper
-struct Flag: ArgumentWrapper {
+struct Flag: SingleSlotWrapper {
     let slot: ArgumentSlot
 
     var wrappedValue: Bool {
@@ -160,24 +173,16 @@ struct Flag: ArgumentWrapper {
         slot = ArgumentSlot(kind: .flag, name: name?.long, help: help, required: false) { _ in true }
         if wrappedValue { slot.value = true }
     }
-
-    func slots(label: String) -> [ArgumentSlot] {
-        if slot.name.isEmpty { slot.name = CLIName.kebab(label) }
-        return [slot]
-    }
 }
 
 /// `<name>`: a positional argument.
 @propertyWrapper
-struct Argument<Value>: ArgumentWrapper {
+struct Argument<Value>: SingleSlotWrapper {
     let slot: ArgumentSlot
     private let fallback: Value?
 
     var wrappedValue: Value {
-        get {
-            if let v = slot.value as? Value { return v }
-            return fallback!
-        }
+        get { slot.read(fallback) }
         set { slot.value = newValue }
     }
 
@@ -191,11 +196,6 @@ struct Argument<Value>: ArgumentWrapper {
     init<T: ExpressibleByArgument>(help: ArgumentHelp = "") where Value == T? {
         slot = ArgumentSlot(kind: .argument, name: nil, help: help, required: false) { T(argument: $0) }
         fallback = .some(nil)
-    }
-
-    func slots(label: String) -> [ArgumentSlot] {
-        if slot.name.isEmpty { slot.name = CLIName.kebab(label) }
-        return [slot]
     }
 }
 
