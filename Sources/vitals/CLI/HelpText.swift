@@ -60,7 +60,10 @@ struct HelpText {
             if !s.choices.isEmpty, !help.includes(s.choices[0]) { help += " (values: \(s.choices.joined(separator: ", ")))" }
             out += row(s.label, help)
         }
-        if path.count == 1, !c.version.isEmpty { out += row("--version", "Show the version.") }
+        if path.count == 1, !c.version.isEmpty {
+            out += row("--version", "Show the version.")
+            out += row("--generate-completion-script <shell>", "Print the completion script for bash, zsh or fish.")
+        }
         out += row("-h, --help", "Show help information.")
         if !c.subcommands.isEmpty {
             out += "\nSUBCOMMANDS:\n"
