@@ -1,21 +1,10 @@
-/// Minimal JSON string quoting (no Foundation): the log lines, and `vitals config show`, whose
-/// YAML double-quoted scalars take the same escapes.
+/// JSON string quoting as a `String`: the log lines, and `vitals config show`, whose YAML
+/// double-quoted scalars take the same escapes. The bytes come from `JSONWriter.quote`.
 public enum JSONText {
     public static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        JSONWriter.quote(s, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
