@@ -6,6 +6,9 @@ public final class Peer: @unchecked Sendable {
     public let script: String
     public let dir: String
     public private(set) var facts: [String: String] = [:]
+    /// Whether it was started and not stopped since: `deinit` stops only a running peer, so a
+    /// test's folder removed after `stop()` is not made again by a second `stop`.
+    private var running = false
 
     /// Starts `name` (a script in scripts/peers) with `arguments`; throws with its output when it
     /// does not come up.
@@ -16,6 +19,7 @@ public final class Peer: @unchecked Sendable {
     }
 
     public func start(_ arguments: [String]) throws {
+        running = true  // a start that fails half-way is stopped too
         let (status, out) = Self.run(script, ["start", "--dir", dir] + arguments)
         guard status == 0 else { throw PeerError(description: "\(script) start failed (\(status)): \(out)") }
         facts = [:]
@@ -25,7 +29,10 @@ public final class Peer: @unchecked Sendable {
         }
     }
 
-    public func stop() { _ = Self.run(script, ["stop", "--dir", dir]) }
+    public func stop() {
+        running = false
+        _ = Self.run(script, ["stop", "--dir", dir])
+    }
 
     public subscript(_ key: String) -> String { facts[key] ?? "" }
 
@@ -44,7 +51,7 @@ public final class Peer: @unchecked Sendable {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    deinit { stop() }
+    deinit { if running { stop() } }
 }
 
 /// The JSON lines of a file (webhook-sink's requests.jsonl, smtp-sink's events.jsonl).
