@@ -3,6 +3,7 @@
 #include "vitals_host.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -374,4 +375,13 @@ int vitals_unit_state(const char *unit, char *buf, size_t len) {
     sd_bus_unref(bus);
     free(path);
     return r;
+}
+
+/// One malloc arena for the whole process, set before main (and so before any thread allocates):
+/// glibc gives each thread that contends for the heap an arena of its own, up to 8 per core, and
+/// each keeps its freed pages. vitals allocates little, from a handful of threads, once a second;
+/// its 5-7 arenas held about 1 MiB resident, about 0.3 MiB more than one heap (issue 17).
+/// MALLOC_ARENA_MAX in the environment still decides, as glibc documents.
+__attribute__((constructor)) static void vitals_one_malloc_arena(void) {
+    if (!getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 1);
 }

@@ -103,12 +103,17 @@ extension AgentClock {
     public static let system = AgentClock(source: SystemTime())
 }
 
-/// The executable's file pages that only start-up needed (argument parsing, the configuration
-/// loader, the first cycle's one-off work) stay mapped, and counted in the agent's RSS, until the
-/// kernel needs the memory: with fault-around each touched page maps up to 64 KiB of neighbours.
-/// Once the agent runs steadily it asks the kernel to take its executable's read-only pages back
-/// (`MADV_PAGEOUT`, Linux 5.4+); those the loops use come back at their next touch (a minor fault
-/// while they are in the page cache), the others stay out. Issue 17: about 5 MiB of RSS.
+/// The file pages that only start-up needed stay mapped, and counted in the agent's RSS, until the
+/// kernel needs the memory: the executable's code and data (argument parsing, the configuration
+/// loader, the first cycle's one-off work; with fault-around each touched page maps up to 64 KiB of
+/// neighbours) and the shared libraries' symbol tables, read once by the dynamic linker (vitals
+/// binds every symbol at start, `-z now`). Once the agent runs steadily it asks the kernel to take
+/// them back (`MADV_PAGEOUT`, Linux 5.4+); those the loops use come back at their next touch (a
+/// minor fault while they are in the page cache), the others stay out. Pages another process maps
+/// too (most of libc) the kernel leaves alone, and so are the pages the agent has written (the
+/// relocated data): without swap they could not go anywhere, with it they would go to swap.
+/// Issue 17: about 5 MiB of RSS for the executable's read-only pages, and 1.5 MiB more for the
+/// clean pages of its data and the libraries' tables.
 public enum StartupPages {
     /// When start-up's pages go back: after the first `cycles` cycles (argument parsing, the
     /// configuration loader, the first cycle), and once more after `settle`. The first runs of
@@ -134,40 +139,97 @@ public enum StartupPages {
         }
     }
 
-    /// Advises every read-only mapping of the executable; returns the bytes advised (0 when the
-    /// kernel refuses, e.g. before 5.4: nothing else changes).
-    @discardableResult
-    public static func release() -> Int {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let exe: String
-        let n = buffer.withUnsafeMutableBufferPointer { p in
-            readlink("/proc/self/exe", UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self), p.count - 1)
-        }
-        guard n > 0 else { return 0 }
-        exe = String(decoding: buffer[..<n], as: UTF8.self)
-        guard let fd = Optional(open("/proc/self/maps", O_RDONLY | O_CLOEXEC)), fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var maps: [UInt8] = []
-        while true {
-            let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if got <= 0 { break }
-            maps += buffer[..<got]
-        }
-        var advised = 0
+    /// One mapping of /proc/self/maps that is backed by a file.
+    struct FileMapping: Equatable {
+        var start: UInt
+        var end: UInt
+        var writable: Bool
+        var path: String
+    }
+
+    /// The file-backed mappings of a /proc/PID/maps text ("start-end perms offset dev inode path");
+    /// anonymous ones, `[heap]`, `[vdso]` and the like are left out.
+    static func fileMappings(_ maps: [UInt8]) -> [FileMapping] {
+        var found: [FileMapping] = []
         for line in maps.split(separator: 0x0A) {
-            // "start-end perms offset dev inode   path"
             let fields = line.split(separator: 0x20, maxSplits: 5, omittingEmptySubsequences: true)
-            guard fields.count == 6, fields[1].starts(with: "r".utf8), !fields[1].dropFirst().starts(with: "w".utf8) else { continue }
-            let path = String(decoding: fields[5].drop(while: { $0 == 0x20 }), as: UTF8.self)
-            guard path == exe else { continue }
+            guard fields.count == 6, fields[1].first == UInt8(ascii: "r") else { continue }
+            let path = fields[5].drop(while: { $0 == 0x20 })
+            guard path.first == UInt8(ascii: "/") else { continue }
             let range = fields[0].split(separator: 0x2D)
             guard range.count == 2, let start = UInt(String(decoding: range[0], as: UTF8.self), radix: 16),
-                let end = UInt(String(decoding: range[1], as: UTF8.self), radix: 16), end > start,
-                let address = UnsafeMutableRawPointer(bitPattern: start)
+                let end = UInt(String(decoding: range[1], as: UTF8.self), radix: 16), end > start
             else { continue }
-            // MADV_PAGEOUT (21): not every libc's headers name it.
-            if madvise(address, Int(end - start), 21) == 0 { advised += Int(end - start) }
+            let writable = fields[1].dropFirst().first == UInt8(ascii: "w")
+            found.append(FileMapping(start: start, end: end, writable: writable, path: String(decoding: path, as: UTF8.self)))
+        }
+        return found
+    }
+
+    /// The runs of pages, as (first page index, count), whose /proc/self/pagemap entry says present
+    /// and file-backed (bits 63 and 61): in a private writable mapping, the pages not yet written.
+    static func cleanFileRuns(_ entries: [UInt64]) -> [(first: Int, count: Int)] {
+        var runs: [(first: Int, count: Int)] = []
+        var open: Int?
+        for (i, e) in entries.enumerated() {
+            let clean = e & (1 << 63) != 0 && e & (1 << 61) != 0
+            if clean, open == nil { open = i }
+            if !clean, let o = open {
+                runs.append((o, i - o))
+                open = nil
+            }
+        }
+        if let o = open { runs.append((o, entries.count - o)) }
+        return runs
+    }
+
+    /// Advises the process's file-backed pages away: the read-only mappings whole, the writable
+    /// private ones (the executable's and libraries' data) only where a page is still the file's.
+    /// Returns the bytes advised (0 when the kernel refuses, e.g. before 5.4: nothing else changes).
+    @discardableResult
+    public static func release() -> Int {
+        guard let maps = readAll("/proc/self/maps") else { return 0 }
+        let pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)
+        defer { if pagemap >= 0 { close(pagemap) } }
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        var advised = 0
+        for m in fileMappings(maps) {
+            if !m.writable {
+                advised += pageOut(m.start, m.end - m.start)
+                continue
+            }
+            // At most a few MiB of data: one pagemap read of 8 bytes per page.
+            let pages = Int((m.end - m.start) / page)
+            guard pagemap >= 0, pages > 0, pages <= 1 << 16 else { continue }
+            var entries = [UInt64](repeating: 0, count: pages)
+            let want = pages * 8
+            let got = entries.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress!, want, off_t(m.start / page * 8)) }
+            guard got == want else { continue }
+            for run in cleanFileRuns(entries) {
+                advised += pageOut(m.start + UInt(run.first) * page, UInt(run.count) * page)
+            }
         }
         return advised
+    }
+
+    /// MADV_PAGEOUT (21; not every libc's headers name it) over one range; the bytes advised.
+    private static func pageOut(_ start: UInt, _ length: UInt) -> Int {
+        guard let address = UnsafeMutableRawPointer(bitPattern: start) else { return 0 }
+        return madvise(address, Int(length), 21) == 0 ? Int(length) : 0
+    }
+
+    /// A small /proc file whole (maps is a few KiB), or nil.
+    private static func readAll(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        var all: [UInt8] = []
+        while all.count < 4 << 20 {
+            let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if got <= 0 { break }
+            all += buffer[..<got]
+        }
+        return all
     }
 }
