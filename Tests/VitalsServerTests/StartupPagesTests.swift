@@ -105,7 +105,7 @@ import Testing
                 }
             }
         }
-        threads.forEach { $0.start() }
+        for t in threads { t.start() }
         while threads.contains(where: { !$0.isFinished }) { usleep(1000) }
         var buffer: UnsafeMutablePointer<CChar>? = nil
         var size = 0
