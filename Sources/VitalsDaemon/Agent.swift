@@ -60,7 +60,15 @@ public enum Agent {
             }
         }
         // The disks' fill histories survive a restart beside the alert state.
-        let cycle = SamplingCycle.standard(config: loaded.config, historyFile: controlsDirectory.map { $0 + "/forecast-history" })
+        // The sampling stage runs on its own thread, which keeps every service's timers and the
+        // statvfs deadline too (`LoopExecutor`, issue 17): no libdispatch timer thread wakes. The
+        // watchdog keeps the host's clock, so it still wakes, and names the stuck part, should that
+        // thread stop. A test's manual clock keeps its own sleeps.
+        let loop = LoopExecutor.sampling
+        let watchdogClock = clock
+        let clock = clock.source is SystemTime ? AgentClock(source: LoopTime(loop: loop)) : clock
+        let cycle = SamplingCycle.standard(
+            config: loaded.config, statvfs: StatvfsWorker(timers: loop), historyFile: controlsDirectory.map { $0 + "/forecast-history" })
         for problem in cycle.forecaster?.load(now: clock.wall) ?? [] {
             logger.warning("\(problem)", metadata: [LogKey.messageID: "\(EventKind.alertStateProblem.messageID)"])
         }
@@ -150,7 +158,7 @@ public enum Agent {
         let alerting = AlertService(results: cycleResults, dispatcher: alerts, tracker: tracker, sources: sources, notifier: notifier)
         let sampling = SamplingService(
             state: state, cycle: cycle, logger: logger, notifier: notifier, clock: clock, maxCycles: maxCycles,
-            tracker: tracker, results: cycleResults, restored: restored, releaseStartupPages: releaseStartupPages)
+            tracker: tracker, results: cycleResults, restored: restored, releaseStartupPages: releaseStartupPages, loop: loop)
         let plugins = PluginService(state: state, results: pluginResults, logger: logger, clock: clock, environment: DefaultPaths.environment())
         let reload = ReloadService(
             state: state, cycle: cycle, logger: logger, notifier: notifier,
@@ -163,7 +171,9 @@ public enum Agent {
             .init(service: reload),
             .init(service: plugins, successTerminationBehavior: .ignore),
             .init(service: deliveryService, successTerminationBehavior: .ignore),
-            .init(service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger, clock: clock), successTerminationBehavior: .ignore),
+            .init(
+                service: WatchdogService(tracker: tracker, notifier: notifier, logger: logger, clock: watchdogClock),
+                successTerminationBehavior: .ignore),
             .init(
                 service: HeartbeatService(
                     board: heartbeat, tracker: tracker, delivery: delivery, state: state, logger: logger, clock: clock,

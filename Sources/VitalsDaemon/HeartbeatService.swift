@@ -55,7 +55,7 @@ public struct HeartbeatService: Service {
     public func run() async throws {
         // Wait for the first cycle, checking every second.
         while state.current.cycles == 0 {
-            do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: .seconds(1)) } } catch { return }
+            do { try await clock.sleepUnlessShuttingDown(for: .seconds(1)) } catch { return }
         }
         var active: (settings: HeartbeatConfig, pinger: HeartbeatPinger)? = nil
         var next = clock.now
@@ -69,7 +69,7 @@ public struct HeartbeatService: Service {
                 next = clock.now
             }
             guard let (settings, pinger) = active else {
-                do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: Self.idleRecheck) } } catch { return }
+                do { try await clock.sleepUnlessShuttingDown(for: Self.idleRecheck) } catch { return }
                 continue
             }
             lastKind = await tick(settings: settings, pinger: pinger, previous: lastKind)
@@ -77,7 +77,7 @@ public struct HeartbeatService: Service {
             // Anchored: a slow receiver does not shift the schedule; a missed tick is skipped.
             while next <= clock.now { next = next + settings.interval }
             let wake = next
-            do { try await cancelWhenGracefulShutdown { try await clock.sleep(until: wake) } } catch { return }
+            do { try await clock.sleepUnlessShuttingDown(until: wake) } catch { return }
         }
     }
 

@@ -25,7 +25,7 @@ struct PeriodicService: Service {
     func run() async throws {
         while !Task.isCancelled {
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(for: period) }
+                try await clock.sleepUnlessShuttingDown(for: period)
             } catch {
                 break
             }

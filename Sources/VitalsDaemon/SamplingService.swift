@@ -25,6 +25,8 @@ public struct SamplingService: Service {
     /// The longest a healthy sampling loop stays silent: as long as its results stay fresh.
     public static func deadline(_ config: Config) -> Duration { config.cycleStaleAfter }
     let releaseStartupPages: Bool
+    /// The thread the loop runs on (`LoopExecutor`); nil: Swift's default pool.
+    let loop: LoopExecutor?
 
     /// `maxCycles` stops the loop after that many cycles (for `--cycles` and tests);
     /// `releaseStartupPages` hands the executable's start-up pages back (`StartupPages.Schedule`;
@@ -32,8 +34,10 @@ public struct SamplingService: Service {
     public init(
         state: AgentState, cycle: SamplingCycle, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
         clock: AgentClock, maxCycles: UInt64? = nil, tracker: ProgressTracker? = nil,
-        results: CycleResults? = nil, restored: [CheckKey: Severity] = [:], releaseStartupPages: Bool = false
+        results: CycleResults? = nil, restored: [CheckKey: Severity] = [:], releaseStartupPages: Bool = false,
+        loop: LoopExecutor? = nil
     ) {
+        self.loop = loop
         self.releaseStartupPages = releaseStartupPages
         self.restored = restored
         self.tracker = tracker
@@ -47,6 +51,14 @@ public struct SamplingService: Service {
     }
 
     public func run() async throws {
+        if let loop {
+            try await withTaskExecutorPreference(loop) { try await sample() }
+        } else {
+            try await sample()
+        }
+    }
+
+    private func sample() async throws {
         var evaluator = CheckEvaluator<ContinuousClock.Instant>()
         evaluator.seed(restored)
         // The alert stage takes the last result and stops once sampling does.
@@ -106,7 +118,7 @@ public struct SamplingService: Service {
             }
             let deadline = next.at
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(until: deadline) }
+                try await clock.sleepUnlessShuttingDown(until: deadline)
             } catch {
                 return
             }

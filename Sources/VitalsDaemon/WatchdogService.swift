@@ -42,7 +42,7 @@ public struct WatchdogService: Service {
             }
             wasStuck = !stuck.isEmpty
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(for: timeout / 2) }
+                try await clock.sleepUnlessShuttingDown(for: timeout / 2)
             } catch {
                 return
             }

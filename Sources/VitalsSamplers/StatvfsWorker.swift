@@ -27,8 +27,13 @@ public final class StatvfsWorker: Sendable {
     /// The deadline timer has its own queue: it must fire even while statvfs calls are blocked.
     private let timerQueue = DispatchQueue(label: "vitals.statvfs.deadline")
 
-    public init(statFunction: @escaping StatFunction = { try Syscalls.fsStats($0) }) {
+    /// Keeps the batch's deadline when given (the agent's sampling loop, whose own thread holds
+    /// it: no other thread wakes to arm or cancel it); else a dispatch timer does.
+    private let timers: (any DeadlineTimers)?
+
+    public init(statFunction: @escaping StatFunction = { try Syscalls.fsStats($0) }, timers: (any DeadlineTimers)? = nil) {
         self.statFunction = statFunction
+        self.timers = timers
     }
 
     /// Mount points whose earlier statvfs has not returned yet.
@@ -69,13 +74,18 @@ public final class StatvfsWorker: Sendable {
                     batch.deliver(p, outcome)
                 }
             }
-            // A timer source, cancelled when the last answer comes (the usual case): a timer
-            // left to fire would wake two threads every cycle for nothing (issue 17).
-            let timer = DispatchSource.makeTimerSource(queue: timerQueue)
-            timer.schedule(deadline: .now() + .milliseconds(Int(timeout.wholeMilliseconds)))
-            timer.setEventHandler { batch.expire() }
-            batch.attach(DeadlineTimer(timer))
-            timer.resume()
+            // A timer, cancelled when the last answer comes (the usual case): a timer left to
+            // fire would wake two threads every cycle for nothing (issue 17).
+            if let timers {
+                let id = timers.schedule(at: .now + timeout) { batch.expire() }
+                batch.attach(DeadlineTimer(timers: timers, id: id))
+            } else {
+                let timer = DispatchSource.makeTimerSource(queue: timerQueue)
+                timer.schedule(deadline: .now() + .milliseconds(Int(timeout.wholeMilliseconds)))
+                timer.setEventHandler { batch.expire() }
+                batch.attach(DeadlineTimer(source: timer))
+                timer.resume()
+            }
         }
         results.merge(done) { a, _ in a }
         for p in toRun where results[p] == nil { results[p] = .notResponding }
@@ -104,7 +114,7 @@ private final class Batch: Sendable {
     /// The deadline's timer, cancelled when every answer has come first.
     func attach(_ timer: DeadlineTimer) {
         state.withLock { s in
-            if s.finished { timer.source.cancel() } else { s.timer = timer }
+            if s.finished { timer.cancel() } else { s.timer = timer }
         }
     }
 
@@ -118,7 +128,7 @@ private final class Batch: Sendable {
         }
         if let (w, r) = resume {
             state.withLock { s in
-                s.timer?.source.cancel()
+                s.timer?.cancel()
                 s.timer = nil
             }
             w.resume(returning: r)
@@ -135,8 +145,24 @@ private final class Batch: Sendable {
     }
 }
 
-/// A batch's deadline timer. Dispatch sources are safe to cancel from any thread.
+/// A batch's deadline timer: a dispatch source or one of the loop's timers. Both are safe to
+/// cancel from any thread.
 private final class DeadlineTimer: @unchecked Sendable {
-    let source: any DispatchSourceTimer
-    init(_ source: any DispatchSourceTimer) { self.source = source }
+    let source: (any DispatchSourceTimer)?
+    let timers: (any DeadlineTimers)?
+    let id: UInt64
+    init(source: any DispatchSourceTimer) {
+        self.source = source
+        timers = nil
+        id = 0
+    }
+    init(timers: any DeadlineTimers, id: UInt64) {
+        source = nil
+        self.timers = timers
+        self.id = id
+    }
+    func cancel() {
+        source?.cancel()
+        timers?.cancel(id)
+    }
 }
