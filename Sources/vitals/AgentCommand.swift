@@ -13,6 +13,8 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
             Samples the host every interval, evaluates the thresholds and serves the status socket (/run/vitals/vitals.sock as root, $XDG_RUNTIME_DIR/vitals.sock otherwise). SIGHUP reloads the configuration; an invalid one is refused and the old one keeps running.
 
+            The agent uses one malloc arena unless MALLOC_ARENA_MAX is set (e.g. MALLOC_ARENA_MAX=4 vitals agent).
+
             Examples:
               vitals agent
               vitals agent --interval 2s --log-target stderr
