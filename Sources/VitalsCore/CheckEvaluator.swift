@@ -79,6 +79,8 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
     }
 
     private var entries: [CheckKey: Entry] = [:]
+    /// The keys of `entries`, sorted: kept as checks come and go, not sorted again every cycle.
+    private var order: [CheckKey] = []
     /// The definite state a check starts from, when a restart restored one (else ok).
     private var baseline: [CheckKey: Severity] = [:]
 
@@ -94,12 +96,15 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
 
     /// The current status of every check evaluated so far, ordered by check and resource.
     public var statuses: [CheckStatus] {
-        entries.keys.sorted().compactMap { entries[$0]?.status }
+        order.compactMap { entries[$0]?.status }
     }
 
-    /// Forgets checks not in `keep` (a mount that went away, a check that was disabled).
+    /// Forgets checks not in `keep` (a mount that went away, a check that was disabled). Every
+    /// key in `keep` was evaluated this cycle, so equal counts mean nothing goes.
     public mutating func retain(only keep: Set<CheckKey>) {
+        guard entries.count > keep.count else { return }
         entries = entries.filter { keep.contains($0.key) }
+        order.removeAll { !keep.contains($0) }
     }
 
     /// Evaluates one observation; returns the transition when the severity changed.
@@ -108,6 +113,15 @@ public struct CheckEvaluator<Instant: InstantProtocol>: Sendable where Instant.D
     ) -> Transition? {
         let key = obs.key
         let isNew = entries[key] == nil
+        if isNew {
+            var lo = 0
+            var hi = order.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if order[mid] < key { lo = mid + 1 } else { hi = mid }
+            }
+            order.insert(key, at: lo)
+        }
         let start = baseline[key] ?? .ok
         var entry =
             entries[key]

@@ -219,7 +219,7 @@ public enum StartupPages {
     }
 
     /// A small /proc file whole (maps is a few KiB), or nil.
-    private static func readAll(_ path: String) -> [UInt8]? {
+    static func readAll(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

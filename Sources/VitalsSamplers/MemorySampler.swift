@@ -8,13 +8,18 @@ public final class MemorySampler: Sampler {
     private let proc: ProcFSHandle
     private let previous = Mutex<(VMStat, ContinuousClock.Instant)?>(nil)
     private let files = KeptFiles()
+    private let vmstat: CycleVMStat
 
-    public init(proc: ProcFSHandle) { self.proc = proc }
+    /// `vmstat` is shared with the units sampler: one read of /proc/vmstat a cycle.
+    public init(proc: ProcFSHandle, vmstat: CycleVMStat = CycleVMStat()) {
+        self.proc = proc
+        self.vmstat = vmstat
+    }
 
     public func sample(at instant: ContinuousClock.Instant) async throws -> SamplerOutput {
         let fs = proc.procfs
         let mem = try files.read(fs, "meminfo") { b in try MemInfo(bytes: b) }
-        let vm = try files.read(fs, "vmstat") { b in try VMStat(bytes: b) }
+        let vm = try vmstat.read(fs, at: instant)
         let old = previous.withLock { p in
             defer { p = (vm, instant) }
             return p

@@ -40,13 +40,14 @@ extension Sampler {
 
 /// The standard samplers, in the order a cycle runs them.
 public func standardSamplers(config: Config, proc: ProcFSHandle, statvfs: StatvfsWorker = StatvfsWorker()) -> [any Sampler] {
-    [
+    let vmstat = CycleVMStat()
+    return [
         CPUSampler(proc: proc),
-        MemorySampler(proc: proc),
+        MemorySampler(proc: proc, vmstat: vmstat),
         LoadSampler(proc: proc),
         PressureSampler(proc: proc),
         FileHandleSampler(proc: proc, config: config.fileHandles),
         DiskSampler(proc: proc, config: config, worker: statvfs),
-        UnitSampler(config: config.units, proc: proc),
+        UnitSampler(config: config.units, proc: proc, vmstat: vmstat),
     ]
 }

@@ -38,7 +38,7 @@ public final class UnitSampler: Sampler {
     public static let processUnits = 3
     public static let processesPerUnit = 64
 
-    private let vmstat = KeptFiles()
+    private let vmstat: CycleVMStat
 
     /// A unit's last figures: for rates, and the slower ones carried between detail reads.
     private struct Previous {
@@ -52,8 +52,9 @@ public final class UnitSampler: Sampler {
     /// `cpuCount` is the number of online CPUs the CPU share is taken of (the host's by default).
     /// With `proc`, the kernel's OOM-kill counter (/proc/vmstat) is read every cycle, and a kill
     /// makes this cycle read every unit's memory.events, so the unit is named in the same cycle as
-    /// the host's `oom_kills`.
-    public init(config: UnitsConfig, cpuCount: Int? = nil, proc: ProcFSHandle? = nil) {
+    /// the host's `oom_kills`; `vmstat` shares that read with the memory sampler.
+    public init(config: UnitsConfig, cpuCount: Int? = nil, proc: ProcFSHandle? = nil, vmstat: CycleVMStat = CycleVMStat()) {
+        self.vmstat = vmstat
         settings = Mutex(config)
         self.cpuCount = max(1, cpuCount ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         self.proc = proc
@@ -85,7 +86,7 @@ public final class UnitSampler: Sampler {
             let tree = s.tree!
             try tree.refresh(max: config.max, exclude: config.exclude, now: instant)
             var details = s.lastDetails.map { $0.duration(to: instant) >= Self.detailPeriod - .milliseconds(500) } ?? true
-            if let proc, let kills = try? vmstat.read(proc.procfs, "vmstat", { b in try VMStat(bytes: b).oomKill }) {
+            if let proc, let kills = (try? vmstat.read(proc.procfs, at: instant))?.oomKill {
                 if let old = s.oomKills, kills != old { details = true }
                 s.oomKills = kills
             }

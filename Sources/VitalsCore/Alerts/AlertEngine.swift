@@ -253,10 +253,14 @@ public struct AlertEngine<Instant: InstantProtocol>: Sendable where Instant.Dura
 
     /// Every alert's state, for the state file.
     public func export(wall: Double, now: Instant) -> [PersistedAlert] {
-        records.values.sorted { $0.fingerprint < $1.fingerprint }.map { r in
-            var p = r.alert
-            p.flap = r.flap
-            return p
+        // The keys sorted, not the records: a record carries its flap history, and sorting them
+        // moved every one each cycle (issue 17).
+        records.keys.sorted().compactMap { fp in
+            records[fp].map { r in
+                var p = r.alert
+                p.flap = r.flap
+                return p
+            }
         }
     }
 
