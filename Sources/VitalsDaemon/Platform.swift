@@ -1,4 +1,5 @@
 public import VitalsCore
+import VitalsProcFS
 
 #if canImport(Glibc)
     import Glibc
@@ -112,8 +113,8 @@ extension AgentClock {
 /// minor fault while they are in the page cache), the others stay out. Pages another process maps
 /// too (most of libc) the kernel leaves alone, and so are the pages the agent has written (the
 /// relocated data): without swap they could not go anywhere, with it they would go to swap.
-/// Issue 17: about 5 MiB of RSS for the executable's read-only pages, and 1.5 MiB more for the
-/// clean pages of its data and the libraries' tables.
+/// Issue 17: about 5 MiB of RSS for the executable's read-only pages, and about 1 MiB more for
+/// the clean pages of its data and the libraries' tables.
 public enum StartupPages {
     /// When start-up's pages go back: after the first `cycles` cycles (argument parsing, the
     /// configuration loader, the first cycle), and once more after `settle`. The first runs of
@@ -218,18 +219,10 @@ public enum StartupPages {
         return madvise(address, Int(length), 21) == 0 ? Int(length) : 0
     }
 
-    /// A small /proc file whole (maps is a few KiB), or nil.
+    /// A small /proc file whole (maps is a few KiB, refused past 4 MiB), or nil.
     static func readAll(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        var all: [UInt8] = []
-        while all.count < 4 << 20 {
-            let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if got <= 0 { break }
-            all += buffer[..<got]
-        }
-        return all
+        var buffer: [UInt8] = []
+        guard let n = try? Syscalls.readFile(path, into: &buffer, maxBytes: 4 << 20) else { return nil }
+        return Array(buffer[..<n])
     }
 }
