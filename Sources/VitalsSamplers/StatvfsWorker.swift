@@ -24,16 +24,13 @@ public final class StatvfsWorker: Sendable {
 
     private let statFunction: StatFunction
     private let inFlight = Mutex<Set<String>>([])
-    /// The deadline timer has its own queue: it must fire even while statvfs calls are blocked.
-    private let timerQueue = DispatchQueue(label: "vitals.statvfs.deadline")
-
-    /// Keeps the batch's deadline when given (the agent's sampling loop, whose own thread holds
-    /// it: no other thread wakes to arm or cancel it); else a dispatch timer does.
-    private let timers: (any DeadlineTimers)?
+    /// Keep the batch's deadline: the agent's sampling loop, whose own thread holds it (no other
+    /// thread wakes to arm or cancel it); by default dispatch timers on a queue of their own.
+    private let timers: any DeadlineTimers
 
     public init(statFunction: @escaping StatFunction = { try Syscalls.fsStats($0) }, timers: (any DeadlineTimers)? = nil) {
         self.statFunction = statFunction
-        self.timers = timers
+        self.timers = timers ?? DispatchDeadlineTimers()
     }
 
     /// Mount points whose earlier statvfs has not returned yet.
@@ -76,16 +73,8 @@ public final class StatvfsWorker: Sendable {
             }
             // A timer, cancelled when the last answer comes (the usual case): a timer left to
             // fire would wake two threads every cycle for nothing (issue 17).
-            if let timers {
-                let id = timers.schedule(at: .now + timeout) { batch.expire() }
-                batch.attach(DeadlineTimer(timers: timers, id: id))
-            } else {
-                let timer = DispatchSource.makeTimerSource(queue: timerQueue)
-                timer.schedule(deadline: .now() + .milliseconds(Int(timeout.wholeMilliseconds)))
-                timer.setEventHandler { batch.expire() }
-                batch.attach(DeadlineTimer(source: timer))
-                timer.resume()
-            }
+            let id = timers.schedule(at: .now + timeout) { batch.expire() }
+            batch.attach(DeadlineTimer(timers: timers, id: id))
         }
         results.merge(done) { a, _ in a }
         for p in toRun where results[p] == nil { results[p] = .notResponding }
@@ -145,24 +134,43 @@ private final class Batch: Sendable {
     }
 }
 
-/// A batch's deadline timer: a dispatch source or one of the loop's timers. Both are safe to
-/// cancel from any thread.
-private final class DeadlineTimer: @unchecked Sendable {
-    let source: (any DispatchSourceTimer)?
-    let timers: (any DeadlineTimers)?
+/// A batch's deadline timer, safe to cancel from any thread.
+private struct DeadlineTimer: Sendable {
+    let timers: any DeadlineTimers
     let id: UInt64
-    init(source: any DispatchSourceTimer) {
-        self.source = source
-        timers = nil
-        id = 0
+    func cancel() { timers.cancel(id) }
+}
+
+/// `DeadlineTimers` on libdispatch, for a worker outside the agent's loop. The timers have their
+/// own queue: they must fire even while statvfs calls are blocked.
+final class DispatchDeadlineTimers: DeadlineTimers {
+    private let queue = DispatchQueue(label: "vitals.statvfs.deadline")
+    private let live = Mutex<(next: UInt64, sources: [UInt64: SourceBox])>((1, [:]))
+
+    /// A dispatch source; dispatch sources are safe to use from any thread.
+    private final class SourceBox: @unchecked Sendable {
+        let source: any DispatchSourceTimer
+        init(_ source: any DispatchSourceTimer) { self.source = source }
     }
-    init(timers: any DeadlineTimers, id: UInt64) {
-        source = nil
-        self.timers = timers
-        self.id = id
+
+    func schedule(at deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) -> UInt64 {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let id = live.withLock { l in
+            defer { l.next += 1 }
+            l.sources[l.next] = SourceBox(timer)
+            return l.next
+        }
+        let wait = ContinuousClock.now.duration(to: deadline)
+        timer.schedule(deadline: .now() + .milliseconds(max(0, Int(wait.wholeMilliseconds))))
+        timer.setEventHandler { [weak self] in
+            _ = self?.live.withLock { $0.sources.removeValue(forKey: id) }
+            action()
+        }
+        timer.resume()
+        return id
     }
-    func cancel() {
-        source?.cancel()
-        timers?.cancel(id)
+
+    func cancel(_ id: UInt64) {
+        live.withLock { $0.sources.removeValue(forKey: id) }?.source.cancel()
     }
 }
